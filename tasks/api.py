@@ -1,0 +1,116 @@
+from typing import Annotated
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import Field, Query, Router
+
+from tasks.pagination import Cursor, Position, cursor_encode
+from tasks.schemas import CompleteIn, TaskIn, TaskOut, TaskPatch
+from tasks.selectors import task_get, task_list
+from tasks.services import task_create, task_delete, task_set_completed, task_update
+from todoproject.schemas import Error, Id, ValidationErrorOut
+from users.auth import OwnerJWTAuth
+
+router = Router(auth=OwnerJWTAuth(), tags=["tasks"])
+
+# Every status an operation can answer, so the OpenAPI document tells the truth.
+READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
+WRITE_ERRORS = {400: Error, **READ_ERRORS}
+
+Limit = Annotated[int, Field(ge=1, le=500, description="Page size")]
+
+
+@router.get(
+    "/{user_id}/tasks",
+    response={200: list[TaskOut], 401: Error, 403: Error, 422: ValidationErrorOut},
+    url_name="task_list",
+    summary="List tasks, newest first",
+    description="Pages are linked by `Link: <…>; rel=\"next\"`; follow it to read on.",
+)
+def list_tasks(
+    request: HttpRequest,
+    response: HttpResponse,
+    user_id: Id,
+    completed: Query[bool | None] = None,
+    limit: Query[Limit] = 100,
+    cursor: Cursor | None = Query(None, description="Opaque; taken from a Link header"),
+):
+    # One row more than asked tells whether a next page exists, without a COUNT.
+    tasks = task_list(user_id=request.auth.pk, completed=completed, after=cursor, limit=limit + 1)
+    if len(tasks) > limit:
+        tasks = tasks[:limit]
+        last = tasks[-1]
+        query = request.GET.copy()
+        query["cursor"] = cursor_encode(Position(last.created_at, last.id))
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        response["Link"] = f'<{next_url}>; rel="next"'
+    return tasks
+
+
+@router.post(
+    "/{user_id}/tasks",
+    response={201: TaskOut, 400: Error, 401: Error, 403: Error, 422: ValidationErrorOut},
+    summary="Create a task",
+)
+def create_task(request: HttpRequest, response: HttpResponse, user_id: Id, payload: TaskIn):
+    task = task_create(user_id=request.auth.pk, **payload.dict())
+    response["Location"] = request.build_absolute_uri(
+        reverse("api:task_detail", kwargs={"user_id": task.user_id, "task_id": task.pk})
+    )
+    return 201, task
+
+
+@router.get(
+    "/{user_id}/tasks/{task_id}",
+    response={200: TaskOut, **READ_ERRORS},
+    url_name="task_detail",
+    summary="Get a task",
+)
+def get_task(request: HttpRequest, user_id: Id, task_id: Id):
+    return task_get(user_id=request.auth.pk, task_id=task_id)
+
+
+@router.put(
+    "/{user_id}/tasks/{task_id}",
+    response={200: TaskOut, **WRITE_ERRORS},
+    summary="Update a task (fields left out keep their values)",
+)
+def put_task(request: HttpRequest, user_id: Id, task_id: Id, payload: TaskIn):
+    return task_update(
+        user_id=request.auth.pk, task_id=task_id, data=payload.dict(exclude_unset=True)
+    )
+
+
+@router.patch(
+    "/{user_id}/tasks/{task_id}",
+    response={200: TaskOut, **WRITE_ERRORS},
+    summary="Update some fields of a task",
+)
+def patch_task(request: HttpRequest, user_id: Id, task_id: Id, payload: TaskPatch):
+    return task_update(
+        user_id=request.auth.pk, task_id=task_id, data=payload.dict(exclude_unset=True)
+    )
+
+
+@router.delete(
+    "/{user_id}/tasks/{task_id}",
+    response={204: None, **READ_ERRORS},
+    summary="Delete a task",
+)
+def delete_task(request: HttpRequest, user_id: Id, task_id: Id):
+    task_delete(user_id=request.auth.pk, task_id=task_id)
+    return 204, None
+
+
+@router.patch(
+    "/{user_id}/tasks/{task_id}/complete",
+    response={200: TaskOut, **WRITE_ERRORS},
+    summary="Toggle completion, or set it with a body",
+    description='No body flips `completed`; `{"completed": true|false}` sets it, so a retry is harmless.',
+)
+def complete_task(request: HttpRequest, user_id: Id, task_id: Id, payload: CompleteIn | None = None):
+    return task_set_completed(
+        user_id=request.auth.pk,
+        task_id=task_id,
+        completed=None if payload is None else payload.completed,
+    )

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
+
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 1000
+
+
+class Task(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
+    completed = models.BooleanField(default=False)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Serves "this user's tasks, newest first" and its keyset pages
+            # as one index range scan, whatever the user's task count.
+            models.Index(fields=["user", "-created_at", "-id"], name="task_user_newest_idx"),
+        ]
+        # The API's limits, enforced again where the admin and scripts write too
+        # (SQLite does not enforce varchar lengths).
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThan(Length("title"), 0)
+                & LessThanOrEqual(Length("title"), TITLE_MAX_LENGTH),
+                name="task_title_length",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX_LENGTH),
+                name="task_description_length",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed=True, completed_at__isnull=False)
+                | models.Q(completed=False, completed_at__isnull=True),
+                name="task_completed_at_iff_completed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,46 @@
+"""Opaque keyset cursors over the (created_at, id) order of the task list.
+
+A cursor names the last task of a page; the next page is every task strictly
+after it in list order. Unlike an offset it stays correct while tasks are
+added or removed, and it costs one index range scan at any depth.
+"""
+
+import base64
+import binascii
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, NamedTuple
+
+from pydantic import AfterValidator, StringConstraints
+
+from todoproject.schemas import MAX_ID
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_INVALID = "invalid cursor: follow the Link header of the previous page"
+
+
+class Position(NamedTuple):
+    created_at: datetime
+    id: int
+
+
+def cursor_encode(position: Position) -> str:
+    # Whole microseconds, not a float timestamp, so the position is exact.
+    micros = (position.created_at - _EPOCH) // timedelta(microseconds=1)
+    raw = f"{micros}.{position.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> Position:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        micros_text, id_text = raw.split(".")
+        created_at = _EPOCH + timedelta(microseconds=int(micros_text))
+        task_id = int(id_text)
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as exc:
+        raise ValueError(_INVALID) from exc
+    if not 1 <= task_id <= MAX_ID:
+        raise ValueError(_INVALID)
+    return Position(created_at, task_id)
+
+
+Cursor = Annotated[str, StringConstraints(max_length=64), AfterValidator(cursor_decode)]

@@ -1,0 +1,67 @@
+from datetime import datetime
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import BeforeValidator, ConfigDict, StrictBool, StringConstraints
+
+from tasks.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+from todoproject.schemas import NoControlChars, NoControlCharsExceptWhitespace
+
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH),
+    NoControlChars,
+]
+Description = Annotated[
+    str,
+    StringConstraints(max_length=DESCRIPTION_MAX_LENGTH),
+    NoControlCharsExceptWhitespace,
+    # The contract reads null as "": clients that model "no description" as null are fine.
+    BeforeValidator(lambda value: "" if value is None else value, json_schema_input_type=str | None),
+]
+
+
+class TaskIn(Schema):
+    """Body of POST and PUT. For PUT, fields left out keep their values."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"title": "Buy milk", "description": "Semi-skimmed, 2 l"}},
+    )
+
+    title: Title
+    description: Description = ""
+    completed: StrictBool = False
+
+
+class TaskPatch(Schema):
+    """Body of PATCH: any subset of the fields.
+
+    The defaults are never validated, so an omitted field is simply not set,
+    while an explicit ``"title": null`` is validated as a string and refused.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"completed": True}}
+    )
+
+    title: Title = None  # type: ignore[assignment]
+    description: Description = None  # type: ignore[assignment]
+    completed: StrictBool = None  # type: ignore[assignment]
+
+
+class CompleteIn(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"completed": True}})
+
+    completed: StrictBool
+
+
+class TaskOut(Schema):
+    id: int
+    user_id: int
+    title: str
+    description: str
+    completed: bool
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

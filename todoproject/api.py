@@ -1,0 +1,60 @@
+"""The one NinjaAPI: it mounts the apps' routers and owns the error format.
+
+Every error leaves as a JSON object with ``detail``; validation errors as a
+list of ``{loc, msg, type}``.
+"""
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from tasks.api import router as tasks_router
+from todoproject.renderers import ORJSONRenderer
+from todoproject.schemas import error_items
+from users.api import router as users_router
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Task API",
+    version="1.0.0",
+    description="Tasks of many users, each seeing only their own. Authenticate with "
+    "`POST /api/auth/token`, then send `Authorization: Bearer <access_token>`.",
+    urls_namespace="api",
+    renderer=ORJSONRenderer(),
+)
+api.add_router("/auth/", users_router)
+api.add_router("/", tasks_router)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = exc.message if exc.message != "Unauthorized" else "Missing, invalid or expired token."
+    response = api.create_response(request, {"detail": message}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(ValidationError)
+def unprocessable(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": error_items(exc.errors)}, status=422)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def not_found(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, {"detail": "Request body too large."}, status=413)
+
+
+@api.exception_handler(Exception)
+def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Never a traceback to the client, not even with DEBUG on: it goes to the log.
+    logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return api.create_response(request, {"detail": "Internal server error."}, status=500)

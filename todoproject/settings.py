@@ -1,0 +1,166 @@
+"""Settings, all from the environment (see README "Configuration").
+
+Development needs nothing set: DEBUG is on, SQLite is used and the secrets are
+throwaway values. With DEBUG off the process refuses to start until real
+secrets are provided, so a forgotten variable cannot ship a guessable key.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", True)
+
+_DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+_DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production-use"
+SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET_KEY
+JWT_SECRET = os.environ.get("JWT_SECRET") or _DEV_JWT_SECRET
+
+if not DEBUG:
+    # HS256 keys shorter than the hash output are brute-forceable (RFC 7518 §3.2).
+    for name, value, dev_value in (
+        ("SECRET_KEY", SECRET_KEY, _DEV_SECRET_KEY),
+        ("JWT_SECRET", JWT_SECRET, _DEV_JWT_SECRET),
+    ):
+        if value == dev_value or len(value) < 32:
+            raise ImproperlyConfigured(
+                f"{name} must be set to a random value of at least 32 characters when DEBUG is off."
+            )
+
+JWT_ALGORITHM = os.environ.get("JWT_ALGORITHM", "HS256")
+JWT_ACCESS_TOKEN_TTL = int(os.environ.get("JWT_ACCESS_TOKEN_TTL", "3600"))
+JWT_LEEWAY = int(os.environ.get("JWT_LEEWAY", "30"))
+JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE") or None
+JWT_ISSUER = os.environ.get("JWT_ISSUER") or None
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    # Serves the Swagger UI assets itself, so /api/docs works with no internet access.
+    "ninja",
+    "users",
+    "tasks",
+]
+
+MIDDLEWARE = [
+    "todoproject.middleware.JsonApiErrorsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "todoproject.urls"
+WSGI_APPLICATION = "todoproject.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        # IMMEDIATE takes the write lock when a transaction starts, so a
+        # read-then-write transaction waits its turn instead of failing with
+        # "database is locked"; WAL lets readers run during a write.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    _db.setdefault("OPTIONS", {})
+    # Fail fast instead of hanging a worker when the database is unreachable.
+    _db["OPTIONS"].setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5")))
+    # PgBouncer in transaction mode (Neon's "-pooler" host) hands each
+    # transaction to any server connection, so a named server-side cursor
+    # opened in one transaction would not exist in the next.
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_POOLER", False)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "users.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email",)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed but not manifest-based: a deploy that skipped collectstatic
+    # still serves the admin and docs assets (through the finders below)
+    # instead of failing every page on a missing manifest entry.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Behind a TLS-terminating proxy (Heroku, Fly, Render, a load balancer) the
+# Link and Location headers must say https; only trust the header when told to.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's default config gives "django" a console handler of its own;
+    # propagating to the root instead prints each line once.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
+}

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from todoproject.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/api/docs")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]

@@ -1,0 +1,56 @@
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest
+from ninja import Router
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from todoproject.schemas import Error, ValidationErrorOut
+from users.auth import JWTAuth
+from users.models import User
+from users.schemas import AuthOut, RegisterIn, TokenIn, UserOut
+from users.services import EmailTaken, user_register
+from users.tokens import access_token_issue
+
+router = Router(tags=["auth"])
+
+
+def _auth_out(user: User) -> dict:
+    token, expires_in = access_token_issue(user=user)
+    return {"user": user, "access_token": token, "token_type": "bearer", "expires_in": expires_in}
+
+
+@router.post(
+    "/register",
+    response={201: AuthOut, 400: Error, 409: Error, 422: ValidationErrorOut},
+    summary="Create an account and get an access token",
+)
+def register(request: HttpRequest, payload: RegisterIn):
+    try:
+        user = user_register(email=payload.email, password=payload.password)
+    except DjangoValidationError as exc:
+        raise ValidationError(
+            [
+                {"loc": ["body", "payload", "password"], "msg": message, "type": "password_too_weak"}
+                for message in exc.messages
+            ]
+        ) from exc
+    except EmailTaken as exc:
+        raise HttpError(409, "A user with this email already exists.") from exc
+    return 201, _auth_out(user)
+
+
+@router.post(
+    "/token",
+    response={200: AuthOut, 400: Error, 401: Error, 422: ValidationErrorOut},
+    summary="Exchange email and password for an access token",
+)
+def token(request: HttpRequest, payload: TokenIn):
+    user = authenticate(request, email=payload.email, password=payload.password)
+    if user is None:
+        raise AuthenticationError(message="Incorrect email or password.")
+    return _auth_out(user)
+
+
+@router.get("/me", auth=JWTAuth(), response={200: UserOut, 401: Error}, summary="The current user")
+def me(request: HttpRequest):
+    return request.auth

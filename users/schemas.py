@@ -1,0 +1,60 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Schema
+from pydantic import AfterValidator, ConfigDict, StringConstraints
+
+from todoproject.schemas import NoControlChars
+
+
+def _valid_email(value: str) -> str:
+    try:
+        validate_email(value)
+    except DjangoValidationError as exc:
+        raise ValueError("Enter a valid email address.") from exc
+    return value
+
+
+EmailText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254), NoControlChars
+]
+Email = Annotated[EmailText, AfterValidator(_valid_email)]
+# Bounded so a megabyte "password" cannot keep a worker hashing.
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256), NoControlChars]
+
+
+class RegisterIn(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"email": "ada@example.com", "password": "correct horse battery"}},
+    )
+
+    email: Email
+    password: Password
+
+
+class TokenIn(Schema):
+    """Any well-formed strings: a wrong email is answered like a wrong password."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"email": "ada@example.com", "password": "correct horse battery"}},
+    )
+
+    email: EmailText
+    password: Password
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    created_at: datetime
+
+
+class AuthOut(Schema):
+    user: UserOut
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
