@@ -1,0 +1,59 @@
+import pytest
+from django.test import Client
+from model_bakery import baker
+
+from tasks.models import Task
+from users.models import User
+from users.tokens import access_token_issue
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is deliberately slow; tests hash hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def client() -> Client:
+    """Django's client: real URL resolution and middleware, unlike Ninja's TestClient."""
+    return Client()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(email: str = "ada@example.com", **extra) -> User:
+        return User.objects.create_user(email=email, password=PASSWORD, **extra)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user) -> User:
+    return make_user("ada@example.com")
+
+
+@pytest.fixture
+def other_user(make_user) -> User:
+    return make_user("bob@example.com")
+
+
+def bearer(user: User) -> dict[str, str]:
+    token, _ = access_token_issue(user=user)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def auth(user) -> dict[str, str]:
+    return bearer(user)
+
+
+@pytest.fixture
+def task(user) -> Task:
+    return baker.make(Task, user=user, title="Buy milk", description="2 litres")
+
+
+@pytest.fixture
+def other_task(other_user) -> Task:
+    return baker.make(Task, user=other_user, title="Bob's secret", description="private")
