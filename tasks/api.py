@@ -1,8 +1,6 @@
-from typing import Annotated
-
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Field, Query, Router
+from ninja import Query, Router, Status
 
 from tasks.pagination import Cursor, Position, cursor_encode
 from tasks.schemas import CompleteIn, TaskIn, TaskOut, TaskPatch
@@ -17,9 +15,6 @@ router = Router(auth=OwnerJWTAuth(), tags=["tasks"])
 READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
 WRITE_ERRORS = {400: Error, **READ_ERRORS}
 
-Limit = Annotated[int, Field(ge=1, le=500, description="Page size")]
-
-
 @router.get(
     "/{user_id}/tasks",
     response={200: list[TaskOut], 401: Error, 403: Error, 422: ValidationErrorOut},
@@ -31,8 +26,8 @@ def list_tasks(
     request: HttpRequest,
     response: HttpResponse,
     user_id: Id,
-    completed: Query[bool | None] = None,
-    limit: Query[Limit] = 100,
+    completed: bool | None = Query(None, description="Only completed (true) or open (false) tasks"),
+    limit: int = Query(100, ge=1, le=500, description="Page size"),
     cursor: Cursor | None = Query(None, description="Opaque; taken from a Link header"),
 ):
     # One row more than asked tells whether a next page exists, without a COUNT.
@@ -57,7 +52,7 @@ def create_task(request: HttpRequest, response: HttpResponse, user_id: Id, paylo
     response["Location"] = request.build_absolute_uri(
         reverse("api:task_detail", kwargs={"user_id": task.user_id, "task_id": task.pk})
     )
-    return 201, task
+    return Status(201, task)
 
 
 @router.get(
@@ -99,7 +94,7 @@ def patch_task(request: HttpRequest, user_id: Id, task_id: Id, payload: TaskPatc
 )
 def delete_task(request: HttpRequest, user_id: Id, task_id: Id):
     task_delete(user_id=request.auth.pk, task_id=task_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.patch(

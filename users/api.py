@@ -1,7 +1,7 @@
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from todoproject.schemas import Error, ValidationErrorOut
@@ -36,7 +36,7 @@ def register(request: HttpRequest, payload: RegisterIn):
         ) from exc
     except EmailTaken as exc:
         raise HttpError(409, "A user with this email already exists.") from exc
-    return 201, _auth_out(user)
+    return Status(201, _auth_out(user))
 
 
 @router.post(

@@ -1,0 +1,156 @@
+import time
+
+import jwt
+import pytest
+from django.conf import settings
+
+from tests.conftest import PASSWORD, bearer
+from users.models import User
+
+REGISTER = "/api/auth/register"
+TOKEN = "/api/auth/token"
+ME = "/api/auth/me"
+
+
+def post(client, url, body):
+    return client.post(url, body, content_type="application/json")
+
+
+def assert_auth_response(body, user: User):
+    assert body["user"] == {
+        "id": user.pk,
+        "email": user.email,
+        "created_at": user.created_at.isoformat().replace("+00:00", "Z"),
+    }
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == settings.JWT_ACCESS_TOKEN_TTL
+    claims = jwt.decode(body["access_token"], settings.JWT_SECRET, algorithms=["HS256"])
+    assert claims["sub"] == str(user.pk)
+    assert claims["exp"] > time.time()
+
+
+@pytest.mark.django_db
+def test_register_creates_a_user_with_a_normalised_email_and_returns_a_token(client):
+    response = post(client, REGISTER, {"email": "  Ada@Example.COM ", "password": PASSWORD})
+
+    assert response.status_code == 201
+    user = User.objects.get()
+    assert user.email == "ada@example.com"
+    assert user.check_password(PASSWORD)
+    assert user.is_active and not user.is_staff
+    assert_auth_response(response.json(), user)
+
+
+def test_register_with_a_taken_email_in_another_case_is_a_conflict(client, user):
+    response = post(client, REGISTER, {"email": "ADA@example.com", "password": "another good password"})
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "A user with this email already exists."}
+    assert User.objects.count() == 1
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"email": "not-an-email", "password": PASSWORD}, "email"),
+        ({"email": "ada@example.com", "password": "short"}, "password"),
+        ({"email": "ada@example.com", "password": "12345678901"}, "password"),
+        ({"email": "ada@example.com", "password": "password123"}, "password"),
+        ({"email": "ada@example.com", "password": "ada@example.com"}, "password"),
+        ({"email": "ada@example.com"}, "password"),
+        ({"email": "ada@example.com", "password": PASSWORD, "is_staff": True}, "is_staff"),
+    ],
+)
+def test_register_with_an_invalid_email_or_weak_password_is_refused(client, body, field):
+    response = post(client, REGISTER, body)
+
+    assert response.status_code == 422
+    assert field in [error["loc"][-1] for error in response.json()["detail"]]
+    assert not User.objects.exists()
+
+
+def test_token_for_the_right_password_whatever_the_email_case(client, user):
+    response = post(client, TOKEN, {"email": "ADA@Example.com", "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert_auth_response(response.json(), user)
+
+
+@pytest.mark.parametrize(
+    "email, password",
+    [("ada@example.com", "wrong password"), ("nobody@example.com", PASSWORD)],
+)
+def test_token_for_a_wrong_email_or_password_gives_one_message(client, user, email, password):
+    response = post(client, TOKEN, {"email": email, "password": password})
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Incorrect email or password."}
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_token_is_refused_to_an_inactive_user(client, make_user):
+    make_user("gone@example.com", is_active=False)
+
+    response = post(client, TOKEN, {"email": "gone@example.com", "password": PASSWORD})
+
+    assert response.status_code == 401
+
+
+def test_me_returns_the_token_owner(client, user, auth):
+    response = client.get(ME, headers=auth)
+
+    assert response.status_code == 200
+    assert response.json()["id"] == user.pk
+    assert response.json()["email"] == "ada@example.com"
+
+
+def _token(claims: dict, secret: str | None = None) -> str:
+    return jwt.encode(claims, secret or settings.JWT_SECRET, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer not-a-jwt",
+        "Basic YWRhOnB3",
+        "Bearer " + _token({"sub": "1", "exp": int(time.time()) + 60}, secret="x" * 40),
+        "Bearer " + _token({"sub": "1", "exp": int(time.time()) - 3600}),
+    ],
+    ids=["missing", "empty", "no-token", "malformed", "basic", "bad-signature", "expired"],
+)
+def test_me_without_a_valid_token_is_unauthorized(client, user, authorization):
+    headers = {} if authorization is None else {"Authorization": authorization}
+
+    response = client.get(ME, headers=headers)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert "detail" in response.json()
+
+
+def test_a_token_whose_user_was_deleted_is_unauthorized(client, user):
+    headers = bearer(user)
+    user.delete()
+
+    assert client.get(ME, headers=headers).status_code == 401
+
+
+def test_a_token_whose_user_was_deactivated_is_unauthorized(client, user, auth):
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    assert client.get(ME, headers=auth).status_code == 401
+
+
+def test_a_token_from_another_service_with_the_same_secret_is_accepted(client, user):
+    token = _token({"sub": str(user.pk), "exp": int(time.time()) + 60, "name": "Ada", "role": "user"})
+
+    response = client.get(ME, headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 200
+    assert response.json()["id"] == user.pk
