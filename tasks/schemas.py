@@ -12,12 +12,14 @@ Title = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH),
     NoControlChars,
 ]
+_DescriptionText = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
 Description = Annotated[
-    str,
-    StringConstraints(max_length=DESCRIPTION_MAX_LENGTH),
+    _DescriptionText,
     NoControlCharsExceptWhitespace,
     # The contract reads null as "": clients that model "no description" as null are fine.
-    BeforeValidator(lambda value: "" if value is None else value, json_schema_input_type=str | None),
+    BeforeValidator(
+        lambda value: "" if value is None else value, json_schema_input_type=_DescriptionText | None
+    ),
 ]
 
 
@@ -35,11 +37,10 @@ class TaskIn(Schema):
 
 
 class TaskPatch(Schema):
-    """Body of PATCH: any subset of the fields.
+    """Any subset of the fields; those left out keep their values."""
 
-    The defaults are never validated, so an omitted field is simply not set,
-    while an explicit ``"title": null`` is validated as a string and refused.
-    """
+    # The None defaults are never validated, so an omitted field is simply not
+    # set, while an explicit "title": null is validated as a string and refused.
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"completed": True}}
