@@ -112,6 +112,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not Django's default in-memory test database: shared-cache memory
+    # databases fail concurrent writers at once ("table is locked") instead of
+    # waiting as the real WAL file does, so tests would not see production.
+    _db["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 else:
     _db.setdefault("OPTIONS", {})
     # Fail fast instead of hanging a worker when the database is unreachable.

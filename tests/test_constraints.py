@@ -1,0 +1,50 @@
+"""The database refuses what the API refuses, whoever writes (admin, scripts, shells)."""
+
+import pytest
+from django.db import DataError, IntegrityError, transaction
+from django.utils import timezone
+
+from tasks.models import Task
+from users.models import User
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"title": "t" * 201},
+        {"title": ""},
+        {"description": "d" * 1001},
+        {"completed": True, "completed_at": None},
+        {"completed": False, "completed_at": timezone.now()},
+    ],
+    ids=["long title", "empty title", "long description", "completed without time", "open with time"],
+)
+def test_the_database_refuses_a_task_the_api_would_refuse(user, fields):
+    # PostgreSQL's varchar(200) refuses a long title before the check does (DataError).
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic():
+        Task.objects.create(user=user, **{"title": "ok", **fields})
+
+
+def test_the_database_refuses_an_email_that_is_not_lower_case(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="Ada@Example.com")
+
+
+def test_emails_are_unique_whatever_their_case(make_user):
+    make_user("ada@example.com")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(email="ADA@EXAMPLE.COM", password="x")
+
+
+def test_deleting_a_user_deletes_their_tasks(user, task, other_task):
+    user.delete()
+
+    assert list(Task.objects.all()) == [other_task]
+
+
+def test_tasks_are_listed_by_an_index_on_user_and_newest_first(db):
+    [index] = [i for i in Task._meta.indexes if i.name == "task_user_newest_idx"]
+
+    assert index.fields == ["user", "-created_at", "-id"]
+    assert Task._meta.get_field("user").db_index
