@@ -5,7 +5,7 @@ from django.urls import reverse
 from ninja import Query, Router, Status
 from pydantic import Field
 
-from tasks.pagination import Cursor, Position, cursor_encode
+from tasks.pagination import Cursor, Position, next_page_link
 from tasks.schemas import CompleteIn, TaskIn, TaskOut, TaskPatch
 from tasks.selectors import task_get, task_list
 from tasks.services import task_create, task_delete, task_set_completed, task_update
@@ -41,11 +41,7 @@ def list_tasks(
     tasks = task_list(user_id=request.auth.pk, completed=completed, after=cursor, limit=limit + 1)
     if len(tasks) > limit:
         tasks = tasks[:limit]
-        last = tasks[-1]
-        query = request.GET.copy()
-        query["cursor"] = cursor_encode(Position(last.created_at, last.id))
-        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        response["Link"] = f'<{next_url}>; rel="next"'
+        response["Link"] = next_page_link(request, Position(tasks[-1].created_at, tasks[-1].pk))
     return tasks
 
 

@@ -10,6 +10,7 @@ import binascii
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, NamedTuple
 
+from django.http import HttpRequest
 from pydantic import AfterValidator, StringConstraints
 
 from todoproject.schemas import MAX_ID
@@ -44,3 +45,10 @@ def cursor_decode(cursor: str) -> Position:
 
 
 Cursor = Annotated[str, StringConstraints(max_length=64), AfterValidator(cursor_decode)]
+
+
+def next_page_link(request: HttpRequest, after: Position) -> str:
+    """The ``Link`` header value for the page after ``after``, keeping the other query parameters."""
+    query = request.GET.copy()
+    query["cursor"] = cursor_encode(after)
+    return f'<{request.build_absolute_uri(f"{request.path}?{query.urlencode()}")}>; rel="next"'

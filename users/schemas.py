@@ -25,26 +25,23 @@ Email = Annotated[EmailText, AfterValidator(_valid_email)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256), NoControlChars]
 
 
-class RegisterIn(Schema):
+class Credentials(Schema):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"example": {"email": "ada@example.com", "password": "correct horse battery"}},
     )
 
-    email: Email
     password: Password
 
 
-class TokenIn(Schema):
+class RegisterIn(Credentials):
+    email: Email
+
+
+class TokenIn(Credentials):
     """Any well-formed strings: a wrong email is answered like a wrong password."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"example": {"email": "ada@example.com", "password": "correct horse battery"}},
-    )
-
     email: EmailText
-    password: Password
 
 
 class UserOut(Schema):
