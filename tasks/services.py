@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
 from tasks.models import Task
@@ -40,12 +40,12 @@ def task_update(*, user_id: int, task_id: int, data: dict[str, Any]) -> Task:
     return task
 
 
-def task_set_completed(*, user_id: int, task_id: int, completed: bool | None) -> Task:
-    """Set ``completed`` (or flip it when None) in one UPDATE statement.
+def _completion_changes(*, completed: bool | None) -> dict[str, Any]:
+    """UPDATE assignments that set ``completed`` (or flip it when None).
 
-    The new value is computed by the database from the row as it is when the
-    statement runs, so concurrent toggles are applied one after another and
-    none is lost; the re-read in the same transaction sees exactly our write.
+    Computed by the database from each row as the statement sees it, so
+    completed_at keeps the moment a task first became completed when it
+    already was, and concurrent writers are applied one after another.
     """
     now = timezone.now()
     if completed is None:
@@ -56,9 +56,19 @@ def task_set_completed(*, user_id: int, task_id: int, completed: bool | None) ->
         completed_at = Case(When(completed=True, then=F("completed_at")), default=Value(now))
     else:
         new_completed, completed_at = Value(False), Value(None)
+    return {"completed": new_completed, "completed_at": completed_at, "updated_at": now}
+
+
+def task_set_completed(*, user_id: int, task_id: int, completed: bool | None) -> Task:
+    """Set ``completed`` (or flip it when None) in one UPDATE statement.
+
+    The new value is computed by the database from the row as it is when the
+    statement runs, so concurrent toggles are applied one after another and
+    none is lost; the re-read in the same transaction sees exactly our write.
+    """
     with transaction.atomic():
         updated = Task.objects.filter(pk=task_id, user_id=user_id).update(
-            completed=new_completed, completed_at=completed_at, updated_at=now
+            **_completion_changes(completed=completed)
         )
         if not updated:
             raise Task.DoesNotExist
@@ -69,3 +79,12 @@ def task_delete(*, user_id: int, task_id: int) -> None:
     deleted, _ = Task.objects.filter(pk=task_id, user_id=user_id).delete()
     if not deleted:
         raise Task.DoesNotExist
+
+
+def task_bulk_set_completed(*, tasks: QuerySet[Task], completed: bool) -> int:
+    """Mark every task of ``tasks`` complete or incomplete in one UPDATE; returns the row count.
+
+    For the admin's bulk actions: a support person's selection of any size
+    costs one statement, and completed_at stays consistent with completed.
+    """
+    return tasks.update(**_completion_changes(completed=completed))
