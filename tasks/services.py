@@ -88,3 +88,25 @@ def task_bulk_set_completed(*, tasks: QuerySet[Task], completed: bool) -> int:
     costs one statement, and completed_at stays consistent with completed.
     """
     return tasks.update(**_completion_changes(completed=completed))
+
+
+# (title, description, completed): a little of everything the list shows.
+DEMO_TASKS = (
+    ("Buy milk", "Semi-skimmed, 2 litres", False),
+    ("Read the API docs", "Open /api/docs and try each call", True),
+    ("Call mum", "", False),
+    ("Renew passport", "Photos first\nthen the form", False),
+    ("Water the plants", "", True),
+)
+
+
+def task_seed_demo(*, user_id: int) -> int:
+    """Give the user the demo tasks they do not have yet (by title); returns how many were added.
+
+    Safe to run again: a second run adds nothing and touches nothing.
+    """
+    existing = set(Task.objects.filter(user_id=user_id).values_list("title", flat=True))
+    missing = [demo for demo in DEMO_TASKS if demo[0] not in existing]
+    for title, description, completed in missing:
+        task_create(user_id=user_id, title=title, description=description, completed=completed)
+    return len(missing)

@@ -1,0 +1,123 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tasks.models import Task
+from tasks.services import DEMO_TASKS
+from users.models import User
+from users.tokens import access_token_user_id
+
+from .conftest import PASSWORD
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_createuser_creates_a_user_who_can_sign_in(db):
+    output = run("createuser", "Grace@Example.com", "--password", PASSWORD)
+
+    user = User.objects.get()
+    assert user.email == "grace@example.com"
+    assert user.check_password(PASSWORD)
+    assert (user.is_active, user.is_staff) == (True, False)
+    assert output == f"Created user grace@example.com (id {user.pk}).\n"
+
+
+def test_createuser_with_staff_lets_the_user_into_the_admin(client, db):
+    run("createuser", "support@example.com", "--password", PASSWORD, "--staff")
+
+    assert User.objects.get().is_staff is True
+    assert client.login(email="support@example.com", password=PASSWORD)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_createuser_asks_for_the_password_twice_when_not_given(db, monkeypatch):
+    monkeypatch.setattr("users.management.commands.createuser.getpass", lambda prompt: PASSWORD)
+
+    run("createuser", "grace@example.com")
+
+    assert User.objects.get().check_password(PASSWORD)
+
+
+def test_createuser_refuses_mismatched_typed_passwords(db, monkeypatch):
+    answers = iter([PASSWORD, "something else entirely"])
+    monkeypatch.setattr("users.management.commands.createuser.getpass", lambda prompt: next(answers))
+
+    with pytest.raises(CommandError, match="do not match"):
+        run("createuser", "grace@example.com")
+    assert not User.objects.exists()
+
+
+def test_createuser_refuses_a_weak_password(db):
+    with pytest.raises(CommandError, match="too common"):
+        run("createuser", "grace@example.com", "--password", "password")
+    assert not User.objects.exists()
+
+
+def test_createuser_refuses_an_email_in_use_whatever_its_case(user):
+    with pytest.raises(CommandError, match="already exists"):
+        run("createuser", "ADA@example.com", "--password", PASSWORD)
+    assert User.objects.count() == 1
+
+
+def test_issuetoken_prints_only_a_token_the_api_accepts(client, user):
+    output = run("issuetoken", "Ada@Example.com")
+
+    token = output.strip()
+    assert output == token + "\n"
+    assert access_token_user_id(token) == user.pk
+    response = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.json()["email"] == "ada@example.com"
+
+
+def test_issuetoken_refuses_an_unknown_email(db):
+    with pytest.raises(CommandError, match="No active user"):
+        run("issuetoken", "nobody@example.com")
+
+
+def test_issuetoken_refuses_an_inactive_user(make_user):
+    make_user("gone@example.com", is_active=False)
+
+    with pytest.raises(CommandError, match="No active user"):
+        run("issuetoken", "gone@example.com")
+
+
+def test_seed_demo_creates_the_demo_user_and_tasks(client, db):
+    output = run("seed_demo")
+
+    user = User.objects.get(email="demo@example.com")
+    assert client.login(email="demo@example.com", password="demo password 2026")
+    tasks = Task.objects.filter(user=user)
+    assert sorted(t.title for t in tasks) == sorted(title for title, _, _ in DEMO_TASKS)
+    for task in tasks:
+        assert (task.completed_at is not None) == task.completed
+    assert "Created demo@example.com" in output
+    assert f"Added {len(DEMO_TASKS)} demo task(s)" in output
+
+
+def test_seed_demo_run_twice_changes_nothing(db):
+    run("seed_demo")
+    before = list(Task.objects.values().order_by("id"))
+    password_hash = User.objects.get().password
+
+    output = run("seed_demo")
+
+    assert list(Task.objects.values().order_by("id")) == before
+    assert User.objects.get().password == password_hash
+    assert "exists already" in output
+    assert "Added 0 demo task(s)" in output
+
+
+def test_seed_demo_adds_back_only_the_demo_tasks_that_were_deleted(db):
+    run("seed_demo")
+    Task.objects.filter(title="Call mum").delete()
+
+    output = run("seed_demo")
+
+    assert Task.objects.filter(title="Call mum").count() == 1
+    assert Task.objects.count() == len(DEMO_TASKS)
+    assert "Added 1 demo task(s)" in output

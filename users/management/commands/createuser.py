@@ -1,0 +1,32 @@
+from getpass import getpass
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from users.services import EmailTaken, user_register
+
+
+class Command(BaseCommand):
+    help = "Create a user who signs in with email and password; --staff also opens the admin."
+
+    def add_arguments(self, parser):
+        parser.add_argument("email")
+        parser.add_argument(
+            "--password",
+            help="The password; asked for on the terminal when left out (keeps it out of shell history).",
+        )
+        parser.add_argument("--staff", action="store_true", help="Let the user sign in to /admin/.")
+
+    def handle(self, *args, email: str, password: str | None, staff: bool, **options):
+        if password is None:
+            password = getpass("Password: ")
+            if getpass("Password (again): ") != password:
+                raise CommandError("The passwords do not match.")
+        try:
+            user = user_register(email=email, password=password, is_staff=staff)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        except EmailTaken as exc:
+            raise CommandError(f"A user with the email {email} already exists.") from exc
+        role = "staff user" if staff else "user"
+        self.stdout.write(f"Created {role} {user.email} (id {user.pk}).")
