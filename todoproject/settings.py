@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,16 @@ JWT_ISSUER = os.environ.get("JWT_ISSUER") or None
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+# Browser front ends on other origins (e.g. https://app.example.com) may call
+# the API; none may by default. Only /api/ answers CORS: the admin never does.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (*default_headers, "if-match", "idempotency-key", "x-request-id")
+# Response headers a script may read: the new task, the next page, the
+# version for If-Match, and the id to quote in a support request.
+CORS_EXPOSE_HEADERS = ["Location", "Link", "ETag", "X-Request-ID"]
+CORS_PREFLIGHT_MAX_AGE = 3600
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -59,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     # Serves the Swagger UI assets itself, so /api/docs works with no internet access.
     "ninja",
     "users",
@@ -66,6 +78,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so the CORS headers also reach error responses that
+    # JsonApiErrorsMiddleware rewrites, and preflights stop here.
+    "corsheaders.middleware.CorsMiddleware",
     "todoproject.middleware.JsonApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
