@@ -1,0 +1,37 @@
+"""Gunicorn's production defaults, each overridable from the environment.
+
+Used by the Procfile: ``gunicorn -c gunicorn.conf.py todoproject.wsgi``.
+"""
+
+import multiprocessing
+import os
+
+# Platforms (Heroku, Render, Fly, Railway) say which port to listen on in PORT.
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+
+# The usual (2 x cores) + 1 sync workers; WEB_CONCURRENCY overrides it where
+# the platform's cgroup hides the real core count or memory is the limit.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+
+# A worker stuck longer than this is killed and replaced, freeing its slot.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On deploy or SIGTERM, requests in flight get this long to finish.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+
+# Recycle workers now and then (jittered, so not all at once) to bound slow leaks.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "100"))
+
+# Import the app once in the master: a broken deploy fails before binding,
+# and workers share the loaded code's memory.
+preload_app = True
+
+accesslog = "-"
+errorlog = "-"
+# The request id the application puts on the response ties an access-log
+# line to the application's log lines for the same request.
+access_log_format = (
+    '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s "%(a)s"'
+)
