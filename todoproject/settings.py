@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "ninja",
     "users",
     "tasks",
+    # For its management commands (export_openapi).
+    "todoproject",
 ]
 
 MIDDLEWARE = [
