@@ -1,0 +1,134 @@
+"""The README's curl walk-through and examples/requests.http, run against a live server.
+
+Documentation that is executed cannot drift from the API it documents.
+"""
+
+import json
+import re
+import subprocess
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tasks.models import Task
+from users.models import User
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_walkthrough() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Walk-through with curl", 1)[1]
+    return re.search(r"^```sh\n(.*?)^```$", section, re.DOTALL | re.MULTILINE).group(1)
+
+
+def test_readme_curl_walkthrough_runs_against_a_live_server(live_server):
+    script, substitutions = re.subn(
+        r"^B=\S+$", f"B={live_server.url}/api", readme_walkthrough(), flags=re.MULTILINE
+    )
+    assert substitutions == 1, "the walk-through must set its base URL once, as B=..."
+    # Each curl reports its status on stderr, leaving what a reader sees on stdout as is.
+    preamble = "set -eo pipefail\ncurl() { command curl --write-out '%{stderr}%{http_code}\\n' \"$@\"; }\n"
+
+    result = subprocess.run(["bash", "-c", preamble + script], capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    statuses = [int(line) for line in result.stderr.split()]
+    # register, create, list, list for the id, toggle, patch, delete, get after delete
+    assert statuses == [201, 201, 200, 200, 200, 200, 204, 404], result.stdout
+    assert '"title":"Buy oat milk"' in result.stdout
+    assert User.objects.filter(email="ada@example.com").exists()
+    assert not Task.objects.exists()
+
+
+@dataclass
+class HttpRequest:
+    name: str | None
+    expect: int
+    variables: dict[str, str]
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: dict[str, str]
+    body: object = field(default=None)
+
+
+def parse_http_file(text: str) -> tuple[dict[str, str], list[HttpRequest]]:
+    """The subset of the REST Client format the examples use; ``# expect NNN`` is ours."""
+    preamble, *blocks = re.split(r"^###.*\n", text, flags=re.MULTILINE)
+    file_variables = dict(re.findall(r"^@(\w+) = (.*)$", preamble, re.MULTILINE))
+    requests = []
+    for block in blocks:
+        lines = block.strip().splitlines()
+        name, expect, variables = None, None, {}
+        while not re.match(r"[A-Z]+ ", lines[0]):
+            line = lines.pop(0)
+            if match := re.match(r"# @name (\w+)", line):
+                name = match.group(1)
+            elif match := re.match(r"# expect (\d{3})", line):
+                expect = int(match.group(1))
+            elif match := re.match(r"@(\w+) = (.*)", line):
+                variables[match.group(1)] = match.group(2)
+        method, url = lines.pop(0).split(" ", 1)
+        blank = lines.index("") if "" in lines else len(lines)
+        headers = dict(line.split(": ", 1) for line in lines[:blank])
+        assert expect is not None, f"{method} {url} has no '# expect NNN' line"
+        body = "\n".join(lines[blank + 1 :])
+        requests.append(HttpRequest(name, expect, variables, method, url, headers, body))
+    return file_variables, requests
+
+
+def send(request: HttpRequest, substitute) -> HttpResponse:
+    body = substitute(request.body).encode() or None
+    prepared = urllib.request.Request(
+        substitute(request.url),
+        data=body,
+        method=request.method,
+        headers={key: substitute(value) for key, value in request.headers.items()},
+    )
+    try:
+        with urllib.request.urlopen(prepared, timeout=10) as answer:
+            status, headers, content = answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        status, headers, content = error.code, dict(error.headers), error.read()
+    return HttpResponse(status, headers, json.loads(content) if content else None)
+
+
+def test_examples_requests_http_runs_against_a_live_server(live_server):
+    variables, requests = parse_http_file((ROOT / "examples" / "requests.http").read_text())
+    assert "base" in variables
+    variables["base"] = f"{live_server.url}/api"
+    responses: dict[str, HttpResponse] = {}
+
+    def resolve(reference: str) -> str:
+        if reference in variables:
+            return substitute(variables[reference])
+        # name.response.headers.Location or name.response.body.$.user.id
+        name, _response, kind, *path = reference.split(".")
+        if kind == "headers":
+            return responses[name].headers[path[0]]
+        value = responses[name].body
+        for key in path[1:]:  # after the JSONPath root "$"
+            value = value[key]
+        return str(value)
+
+    def substitute(text: str) -> str:
+        return re.sub(r"\{\{(.+?)\}\}", lambda match: resolve(match.group(1)), text)
+
+    assert len(requests) >= 10
+    for request in requests:
+        variables.update(request.variables)
+        response = send(request, substitute)
+        assert response.status == request.expect, (request.method, request.url, response.body)
+        if request.name:
+            responses[request.name] = response
+    assert not Task.objects.exists()
