@@ -10,6 +10,7 @@ from model_bakery import baker
 from tasks.models import Task
 from tasks.services import task_bulk_set_completed
 from users.models import User
+from users.services import user_grant_support
 
 TASK_LIST = "/admin/tasks/task/"
 USER_LIST = "/admin/users/user/"
@@ -17,7 +18,10 @@ USER_LIST = "/admin/users/user/"
 
 @pytest.fixture
 def staff(make_user) -> User:
-    return make_user("support@example.com", is_staff=True, is_superuser=True)
+    """A support person: staff with the Support group's permissions, not a superuser."""
+    support = make_user("support@example.com")
+    user_grant_support(user=support)
+    return support
 
 
 @pytest.fixture
@@ -35,7 +39,6 @@ def admin_pages(task: Task) -> list[str]:
         "/admin/tasks/task/add/",
         USER_LIST,
         f"/admin/users/user/{task.user_id}/change/",
-        "/admin/users/user/add/",
     ]
 
 
@@ -43,6 +46,17 @@ def test_every_admin_page_renders_for_staff(staff_client, task):
     for url in admin_pages(task):
         response = staff_client.get(url)
         assert response.status_code == 200, url
+
+
+def test_support_staff_see_users_but_cannot_add_or_change_them(staff_client, user):
+    change_url = f"/admin/users/user/{user.pk}/change/"
+
+    assert staff_client.get("/admin/users/user/add/").status_code == 403
+    response = staff_client.post(change_url, {"email": "ada@example.com", "is_superuser": "on"})
+
+    assert response.status_code == 403
+    user.refresh_from_db()
+    assert user.is_superuser is False
 
 
 def test_admin_pages_send_a_signed_in_non_staff_user_to_the_login_page(client, user, task):

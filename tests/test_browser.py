@@ -12,6 +12,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from tasks.models import Task
 from todoproject.api import api
+from users.services import user_grant_support
 
 from .conftest import PASSWORD
 
@@ -53,7 +54,7 @@ def sign_in(page: Page, base_url: str, email: str, next_path: str) -> None:
 
 
 def test_support_person_finds_tasks_and_marks_them_complete_in_the_admin(page, live_server, make_user):
-    make_user("support@example.com", is_staff=True, is_superuser=True)
+    user_grant_support(user=make_user("support@example.com"))
     owner = make_user("ada@example.com")
     milk = baker.make(Task, user=owner, title="Buy milk")
     oat_milk = baker.make(Task, user=owner, title="Buy oat milk")

@@ -27,12 +27,15 @@ def test_createuser_creates_a_user_who_can_sign_in(db):
     assert output == f"Created user grace@example.com (id {user.pk}).\n"
 
 
-def test_createuser_with_staff_lets_the_user_into_the_admin(client, db):
-    run("createuser", "support@example.com", "--password", PASSWORD, "--staff")
+def test_createuser_with_staff_makes_support_staff_who_manage_tasks_in_the_admin(client, db):
+    output = run("createuser", "support@example.com", "--password", PASSWORD, "--staff")
 
-    assert User.objects.get().is_staff is True
+    user = User.objects.get()
+    assert (user.is_staff, user.is_superuser) == (True, False)
+    assert output == f"Created staff user support@example.com (id {user.pk}).\n"
     assert client.login(email="support@example.com", password=PASSWORD)
-    assert client.get("/admin/").status_code == 200
+    for page in ("/admin/", "/admin/tasks/task/", "/admin/tasks/task/add/", "/admin/users/user/"):
+        assert client.get(page).status_code == 200, page
 
 
 def test_createuser_asks_for_the_password_twice_when_not_given(db, monkeypatch):

@@ -2,12 +2,13 @@ from getpass import getpass
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from users.services import EmailTaken, user_register
+from users.services import EmailTaken, user_grant_support, user_register
 
 
 class Command(BaseCommand):
-    help = "Create a user who signs in with email and password; --staff also opens the admin."
+    help = "Create a user who signs in with email and password; --staff: support staff in the admin."
 
     def add_arguments(self, parser):
         parser.add_argument("email")
@@ -15,7 +16,11 @@ class Command(BaseCommand):
             "--password",
             help="The password; asked for on the terminal when left out (keeps it out of shell history).",
         )
-        parser.add_argument("--staff", action="store_true", help="Let the user sign in to /admin/.")
+        parser.add_argument(
+            "--staff",
+            action="store_true",
+            help="Support staff: signs in to /admin/, manages tasks, sees users (the Support group).",
+        )
 
     def handle(self, *args, email: str, password: str | None, staff: bool, **options):
         if password is None:
@@ -23,7 +28,10 @@ class Command(BaseCommand):
             if getpass("Password (again): ") != password:
                 raise CommandError("The passwords do not match.")
         try:
-            user = user_register(email=email, password=password, is_staff=staff)
+            with transaction.atomic():
+                user = user_register(email=email, password=password)
+                if staff:
+                    user_grant_support(user=user)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         except EmailTaken as exc:
