@@ -6,8 +6,9 @@ Used by the Procfile: ``gunicorn -c gunicorn.conf.py todoproject.wsgi``.
 import multiprocessing
 import os
 
-# Platforms (Heroku, Render, Fly, Railway) say which port to listen on in PORT.
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Platforms (Heroku, Render, Fly, Railway) say which port to listen on in PORT;
+# HOST=127.0.0.1 keeps a run on a shared machine off the network.
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 
 # The usual (2 x cores) + 1 sync workers; WEB_CONCURRENCY overrides it where
 # the platform's cgroup hides the real core count or memory is the limit.
@@ -35,3 +36,7 @@ errorlog = "-"
 access_log_format = (
     '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s "%(a)s"'
 )
+
+# The platform manages the process with signals; gunicorn 27's runtime control
+# socket is not needed, and its default path is shared by every gunicorn of a user.
+control_socket_disable = True

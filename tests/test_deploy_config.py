@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def gunicorn_config(monkeypatch, **env: str) -> dict:
-    for name in ("PORT", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_GRACEFUL_TIMEOUT"):
+    for name in ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_GRACEFUL_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -31,14 +31,20 @@ def test_gunicorn_defaults_suit_production(monkeypatch):
     assert config["timeout"] == 30
     assert config["graceful_timeout"] == 30
     assert config["accesslog"] == "-"
+    assert config["control_socket_disable"] is True
 
 
 def test_gunicorn_takes_port_workers_and_timeouts_from_the_environment(monkeypatch):
     config = gunicorn_config(
-        monkeypatch, PORT="8456", WEB_CONCURRENCY="3", GUNICORN_TIMEOUT="60", GUNICORN_GRACEFUL_TIMEOUT="20"
+        monkeypatch,
+        HOST="127.0.0.1",
+        PORT="8456",
+        WEB_CONCURRENCY="3",
+        GUNICORN_TIMEOUT="60",
+        GUNICORN_GRACEFUL_TIMEOUT="20",
     )
 
-    assert (config["bind"], config["workers"]) == ("0.0.0.0:8456", 3)
+    assert (config["bind"], config["workers"]) == ("127.0.0.1:8456", 3)
     assert (config["timeout"], config["graceful_timeout"]) == (60, 20)
 
 
@@ -69,6 +75,7 @@ def procfile_web(tmp_path):
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
         "DEBUG": "false",
