@@ -59,8 +59,10 @@ def test_support_staff_see_users_but_cannot_add_or_change_them(staff_client, use
     assert user.is_superuser is False
 
 
-def test_admin_pages_send_a_signed_in_non_staff_user_to_the_login_page(client, user, task):
-    client.force_login(user)
+@pytest.mark.parametrize("signed_in", [True, False], ids=["non-staff user", "anonymous visitor"])
+def test_admin_pages_send_non_staff_to_the_login_page(client, user, task, signed_in):
+    if signed_in:
+        client.force_login(user)
 
     for url in admin_pages(task):
         response = client.get(url)

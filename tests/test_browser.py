@@ -7,6 +7,7 @@ against pytest-django's live server. Screenshots land in tests/artifacts/.
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from model_bakery import baker
 from playwright.sync_api import Page, sync_playwright
 
@@ -44,6 +45,9 @@ def page(monkeypatch):
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+        # While Playwright's loop runs, the test's ORM calls get database
+        # connections of their own; close them, or the test database cannot be dropped.
+        connections.close_all()
 
 
 def sign_in(page: Page, base_url: str, email: str, next_path: str) -> None:
