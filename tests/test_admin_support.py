@@ -48,6 +48,22 @@ def test_every_admin_page_renders_for_staff(staff_client, task):
         assert response.status_code == 200, url
 
 
+def test_task_timestamps_are_shown_but_not_editable(staff_client, task):
+    created_at = task.created_at
+    change_url = f"/admin/tasks/task/{task.pk}/change/"
+    form = {"user": task.user_id, "title": "Buy milk", "description": "", "created_at": "2001-01-01 00:00:00"}
+
+    page = staff_client.get(change_url).content.decode()
+    response = staff_client.post(change_url, form)
+
+    for name in ("completed_at", "created_at", "updated_at"):
+        assert f'name="{name}"' not in page
+        assert f"field-{name}" in page
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.created_at == created_at
+
+
 def test_support_staff_see_users_but_cannot_add_or_change_them(staff_client, user):
     change_url = f"/admin/users/user/{user.pk}/change/"
 

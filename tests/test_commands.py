@@ -124,3 +124,11 @@ def test_seed_demo_adds_back_only_the_demo_tasks_that_were_deleted(db):
     assert Task.objects.filter(title="Call mum").count() == 1
     assert Task.objects.count() == len(DEMO_TASKS)
     assert "Added 1 demo task(s)" in output
+
+
+def test_seed_demo_leaves_a_deactivated_demo_account_alone(make_user):
+    make_user("demo@example.com", is_active=False)
+
+    with pytest.raises(CommandError, match="deactivated"):
+        run("seed_demo")
+    assert not Task.objects.exists()

@@ -1,9 +1,9 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tasks.services import task_seed_demo
 from users.selectors import user_get_active_by_email
-from users.services import user_register
+from users.services import EmailTaken, user_register
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo password 2026"
@@ -16,7 +16,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             user = user_get_active_by_email(email=DEMO_EMAIL)
             if user is None:
-                user = user_register(email=DEMO_EMAIL, password=DEMO_PASSWORD)
+                try:
+                    user = user_register(email=DEMO_EMAIL, password=DEMO_PASSWORD)
+                except EmailTaken as exc:
+                    raise CommandError(f"{DEMO_EMAIL} exists but is deactivated; left alone.") from exc
                 self.stdout.write(f"Created {DEMO_EMAIL} with the password {DEMO_PASSWORD!r}.")
             else:
                 self.stdout.write(f"{DEMO_EMAIL} exists already; its password is left alone.")
