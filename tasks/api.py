@@ -1,10 +1,13 @@
 from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.http import parse_etags
 from django.urls import reverse
-from ninja import Query, Router, Status
+from ninja import Header, Query, Router, Status
 from pydantic import Field
 
+from tasks.etags import etag_matches_weakly, task_etag
+from tasks.models import Task
 from tasks.pagination import Cursor, Position, next_page_link
 from tasks.schemas import CompleteIn, TaskIn, TaskOut, TaskPatch
 from tasks.selectors import task_get, task_list
@@ -20,7 +23,7 @@ router = Router(auth=OwnerJWTAuth(), tags=["tasks"])
 
 # Every status an operation can answer, so the OpenAPI document tells the truth.
 READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
-WRITE_ERRORS = {400: Error, **READ_ERRORS}
+WRITE_ERRORS = {400: Error, 412: Error, **READ_ERRORS}
 
 @router.get(
     "/{user_id}/tasks",
@@ -45,27 +48,80 @@ def list_tasks(
     return tasks
 
 
+def _if_match(value: str | None) -> list[str] | None:
+    # An unparseable If-Match yields no tags, which no task matches: 412.
+    return None if value is None else parse_etags(value)
+
+
+def _with_etag(response: HttpResponse, task: Task) -> Task:
+    response["ETag"] = task_etag(task)
+    return task
+
+
+def _update(request: HttpRequest, response: HttpResponse, task_id: int, payload, if_match: str | None) -> Task:
+    task = task_update(
+        user_id=request.auth.pk,
+        task_id=task_id,
+        data=payload.dict(exclude_unset=True),
+        if_match=_if_match(if_match),
+    )
+    return _with_etag(response, task)
+
+
+IfMatch = Header(
+    None,
+    alias="If-Match",
+    description="Write only if the task's ETag is still one of these (else 412): "
+    "no lost update between two clients editing one task.",
+)
+
+
 @router.post(
     "/{user_id}/tasks",
     response={201: TaskOut, 400: Error, 401: Error, 403: Error, 422: ValidationErrorOut},
     summary="Create a task",
+    description="With an `Idempotency-Key`, a retry of the same request returns the task the "
+    "first one created (201) and creates nothing; the key with another body is a 422.",
 )
-def create_task(request: HttpRequest, response: HttpResponse, user_id: UserId, payload: TaskIn):
-    task = task_create(user_id=request.auth.pk, **payload.dict())
+def create_task(
+    request: HttpRequest,
+    response: HttpResponse,
+    user_id: UserId,
+    payload: TaskIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique printable ASCII string, kept with the task it created",
+    ),
+):
+    task = task_create(user_id=request.auth.pk, idempotency_key=idempotency_key, **payload.dict())
     response["Location"] = request.build_absolute_uri(
         reverse("api:task_detail", kwargs={"user_id": task.user_id, "task_id": task.pk})
     )
-    return Status(201, task)
+    return Status(201, _with_etag(response, task))
 
 
 @router.get(
     "/{user_id}/tasks/{task_id}",
-    response={200: TaskOut, **READ_ERRORS},
+    response={200: TaskOut, 304: None, **READ_ERRORS},
     url_name="task_detail",
     summary="Get a task",
 )
-def get_task(request: HttpRequest, user_id: UserId, task_id: TaskId):
-    return task_get(user_id=request.auth.pk, task_id=task_id)
+def get_task(
+    request: HttpRequest,
+    response: HttpResponse,
+    user_id: UserId,
+    task_id: TaskId,
+    if_none_match: str | None = Header(
+        None, alias="If-None-Match", description="304 with no body while the ETag is unchanged"
+    ),
+):
+    task = _with_etag(response, task_get(user_id=request.auth.pk, task_id=task_id))
+    if if_none_match is not None and etag_matches_weakly(task, parse_etags(if_none_match)):
+        return Status(304, None)
+    return task
 
 
 @router.put(
@@ -73,10 +129,15 @@ def get_task(request: HttpRequest, user_id: UserId, task_id: TaskId):
     response={200: TaskOut, **WRITE_ERRORS},
     summary="Update a task (fields left out keep their values)",
 )
-def put_task(request: HttpRequest, user_id: UserId, task_id: TaskId, payload: TaskIn):
-    return task_update(
-        user_id=request.auth.pk, task_id=task_id, data=payload.dict(exclude_unset=True)
-    )
+def put_task(
+    request: HttpRequest,
+    response: HttpResponse,
+    user_id: UserId,
+    task_id: TaskId,
+    payload: TaskIn,
+    if_match: str | None = IfMatch,
+):
+    return _update(request, response, task_id, payload, if_match)
 
 
 @router.patch(
@@ -84,19 +145,24 @@ def put_task(request: HttpRequest, user_id: UserId, task_id: TaskId, payload: Ta
     response={200: TaskOut, **WRITE_ERRORS},
     summary="Update some fields of a task",
 )
-def patch_task(request: HttpRequest, user_id: UserId, task_id: TaskId, payload: TaskPatch):
-    return task_update(
-        user_id=request.auth.pk, task_id=task_id, data=payload.dict(exclude_unset=True)
-    )
+def patch_task(
+    request: HttpRequest,
+    response: HttpResponse,
+    user_id: UserId,
+    task_id: TaskId,
+    payload: TaskPatch,
+    if_match: str | None = IfMatch,
+):
+    return _update(request, response, task_id, payload, if_match)
 
 
 @router.delete(
     "/{user_id}/tasks/{task_id}",
-    response={204: None, **READ_ERRORS},
+    response={204: None, 412: Error, **READ_ERRORS},
     summary="Delete a task",
 )
-def delete_task(request: HttpRequest, user_id: UserId, task_id: TaskId):
-    task_delete(user_id=request.auth.pk, task_id=task_id)
+def delete_task(request: HttpRequest, user_id: UserId, task_id: TaskId, if_match: str | None = IfMatch):
+    task_delete(user_id=request.auth.pk, task_id=task_id, if_match=_if_match(if_match))
     return Status(204, None)
 
 
@@ -106,9 +172,18 @@ def delete_task(request: HttpRequest, user_id: UserId, task_id: TaskId):
     summary="Toggle completion, or set it with a body",
     description='No body flips `completed`; `{"completed": true|false}` sets it, so a retry is harmless.',
 )
-def complete_task(request: HttpRequest, user_id: UserId, task_id: TaskId, payload: CompleteIn | None = None):
-    return task_set_completed(
+def complete_task(
+    request: HttpRequest,
+    response: HttpResponse,
+    user_id: UserId,
+    task_id: TaskId,
+    payload: CompleteIn | None = None,
+    if_match: str | None = IfMatch,
+):
+    task = task_set_completed(
         user_id=request.auth.pk,
         task_id=task_id,
         completed=None if payload is None else payload.completed,
+        if_match=_if_match(if_match),
     )
+    return _with_etag(response, task)

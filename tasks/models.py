@@ -15,6 +15,11 @@ class Task(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The Idempotency-Key of the request that created the task, and a hash of
+    # that request's body: a retry finds its task by key and must match it.
+    # Kept as long as the task is, so a retry is safe for its whole life.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -26,6 +31,11 @@ class Task(models.Model):
         # The API's limits, enforced again where the admin and scripts write too
         # (SQLite does not enforce varchar lengths).
         constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="task_idempotency_key_unique",
+            ),
             models.CheckConstraint(
                 condition=GreaterThan(Length("title"), 0)
                 & LessThanOrEqual(Length("title"), TITLE_MAX_LENGTH),

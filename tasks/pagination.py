@@ -7,15 +7,15 @@ added or removed, and it costs one index range scan at any depth.
 
 import base64
 import binascii
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Annotated, NamedTuple
 
 from django.http import HttpRequest
 from pydantic import AfterValidator, StringConstraints
 
+from tasks.timestamps import from_micros, to_micros
 from todoproject.schemas import MAX_ID
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _INVALID = "invalid cursor: follow the Link header of the previous page"
 
 
@@ -25,9 +25,7 @@ class Position(NamedTuple):
 
 
 def cursor_encode(position: Position) -> str:
-    # Whole microseconds, not a float timestamp, so the position is exact.
-    micros = (position.created_at - _EPOCH) // timedelta(microseconds=1)
-    raw = f"{micros}.{position.id}".encode()
+    raw = f"{to_micros(position.created_at)}.{position.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -35,7 +33,7 @@ def cursor_decode(cursor: str) -> Position:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
         micros_text, id_text = raw.split(".")
-        created_at = _EPOCH + timedelta(microseconds=int(micros_text))
+        created_at = from_micros(int(micros_text))
         task_id = int(id_text)
     except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as exc:
         raise ValueError(_INVALID) from exc

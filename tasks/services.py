@@ -1,10 +1,31 @@
+"""Writes to tasks.
+
+Each write is one SQL statement in autocommit, never a read-modify-write:
+the database applies concurrent writes one after another, an UPDATE sets
+only the columns a request names (so a concurrent write to another field
+survives), and no BEGIN/COMMIT round trips are spent. A write plus the
+authentication query and the re-read for the response is three queries.
+"""
+
+import hashlib
+from contextlib import nullcontext
 from typing import Any
 
-from django.db import transaction
+import orjson
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
+from tasks.etags import etag_versions
 from tasks.models import Task
+
+
+class PreconditionFailed(Exception):
+    """The task changed since the client read it: its If-Match named another version."""
+
+
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key was already used by this user for a different request."""
 
 
 def task_sync_completed_at(task: Task) -> None:
@@ -15,28 +36,48 @@ def task_sync_completed_at(task: Task) -> None:
         task.completed_at = timezone.now()
 
 
-def task_create(*, user_id: int, title: str, description: str = "", completed: bool = False) -> Task:
+def _fingerprint(*, title: str, description: str, completed: bool) -> str:
+    return hashlib.sha256(orjson.dumps([title, description, completed])).hexdigest()
+
+
+def _savepoint_if_nested():
+    # In autocommit a failed INSERT is its own transaction and needs nothing;
+    # inside a caller's transaction a savepoint keeps that transaction usable.
+    return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
+
+
+def task_create(
+    *,
+    user_id: int,
+    title: str,
+    description: str = "",
+    completed: bool = False,
+    idempotency_key: str | None = None,
+) -> Task:
+    """Create a task; a retry with the same ``idempotency_key`` returns the task
+    the first request created instead of creating another.
+
+    The key is inserted with the task under a unique (user, key) index, so of
+    concurrent retries exactly one insert wins and the others find its row.
+    Raises IdempotencyKeyReused when the key came with a different request.
+    """
     task = Task(user_id=user_id, title=title, description=description, completed=completed)
     task_sync_completed_at(task)
-    task.save()
-    return task
-
-
-def task_update(*, user_id: int, task_id: int, data: dict[str, Any]) -> Task:
-    """Write the named fields only, so a concurrent write to another field survives.
-
-    The row lock serialises writers of one task, which keeps completed_at
-    ("when it last became completed") right when completions race.
-    """
-    with transaction.atomic():
-        task = Task.objects.select_for_update().get(pk=task_id, user_id=user_id)
-        for name, value in data.items():
-            setattr(task, name, value)
-        fields = [*data, "updated_at"]
-        if "completed" in data:
-            task_sync_completed_at(task)
-            fields.append("completed_at")
-        task.save(update_fields=fields)
+    if idempotency_key is None:
+        task.save()
+        return task
+    task.idempotency_key = idempotency_key
+    task.idempotency_fingerprint = _fingerprint(title=title, description=description, completed=completed)
+    try:
+        with _savepoint_if_nested():
+            task.save()
+    except IntegrityError:
+        original = Task.objects.filter(user_id=user_id, idempotency_key=idempotency_key).first()
+        if original is None:
+            raise
+        if original.idempotency_fingerprint != task.idempotency_fingerprint:
+            raise IdempotencyKeyReused from None
+        return original
     return task
 
 
@@ -44,8 +85,8 @@ def _completion_changes(*, completed: bool | None) -> dict[str, Any]:
     """UPDATE assignments that set ``completed`` (or flip it when None).
 
     Computed by the database from each row as the statement sees it, so
-    completed_at keeps the moment a task first became completed when it
-    already was, and concurrent writers are applied one after another.
+    completed_at keeps the moment a task became completed when it already
+    was, and concurrent writers are applied one after another.
     """
     now = timezone.now()
     if completed is None:
@@ -59,26 +100,55 @@ def _completion_changes(*, completed: bool | None) -> dict[str, Any]:
     return {"completed": new_completed, "completed_at": completed_at, "updated_at": now}
 
 
-def task_set_completed(*, user_id: int, task_id: int, completed: bool | None) -> Task:
-    """Set ``completed`` (or flip it when None) in one UPDATE statement.
-
-    The new value is computed by the database from the row as it is when the
-    statement runs, so concurrent toggles are applied one after another and
-    none is lost; the re-read in the same transaction sees exactly our write.
-    """
-    with transaction.atomic():
-        updated = Task.objects.filter(pk=task_id, user_id=user_id).update(
-            **_completion_changes(completed=completed)
-        )
-        if not updated:
-            raise Task.DoesNotExist
-        return Task.objects.get(pk=task_id)
+def _matching(tasks: QuerySet[Task], if_match: list[str] | None) -> QuerySet[Task]:
+    """Narrow ``tasks`` to the versions an If-Match names, so the precondition is
+    checked by the same statement that writes (no window for another writer)."""
+    versions = None if if_match is None else etag_versions(if_match)
+    return tasks if versions is None else tasks.filter(updated_at__in=versions)
 
 
-def task_delete(*, user_id: int, task_id: int) -> None:
-    deleted, _ = Task.objects.filter(pk=task_id, user_id=user_id).delete()
-    if not deleted:
-        raise Task.DoesNotExist
+def _not_written(tasks: QuerySet[Task], if_match: list[str] | None) -> Exception:
+    # Only on failure: tell a stale precondition from a missing task.
+    if if_match is not None and tasks.exists():
+        return PreconditionFailed()
+    return Task.DoesNotExist()
+
+
+def _update(*, user_id: int, task_id: int, changes: dict[str, Any], if_match: list[str] | None) -> Task:
+    tasks = Task.objects.filter(pk=task_id, user_id=user_id)
+    if not _matching(tasks, if_match).update(**changes):
+        raise _not_written(tasks, if_match)
+    return tasks.get()
+
+
+def task_update(
+    *, user_id: int, task_id: int, data: dict[str, Any], if_match: list[str] | None = None
+) -> Task:
+    """Set the named fields of the user's task, and only those."""
+    changes = {name: value for name, value in data.items() if name != "completed"}
+    if "completed" in data:
+        changes.update(_completion_changes(completed=data["completed"]))
+    else:
+        changes["updated_at"] = timezone.now()
+    return _update(user_id=user_id, task_id=task_id, changes=changes, if_match=if_match)
+
+
+def task_set_completed(
+    *, user_id: int, task_id: int, completed: bool | None, if_match: list[str] | None = None
+) -> Task:
+    """Set ``completed``, or flip it when None: the database computes the new
+    value from the row as the statement finds it, so no toggle is lost."""
+    return _update(
+        user_id=user_id, task_id=task_id, changes=_completion_changes(completed=completed), if_match=if_match
+    )
+
+
+def task_delete(*, user_id: int, task_id: int, if_match: list[str] | None = None) -> None:
+    tasks = Task.objects.filter(pk=task_id, user_id=user_id)
+    # One DELETE statement. QuerySet.delete() would wrap it in a transaction
+    # to collect cascades and send signals; a task has neither.
+    if not _matching(tasks, if_match)._raw_delete(tasks.db):
+        raise _not_written(tasks, if_match)
 
 
 def task_bulk_set_completed(*, tasks: QuerySet[Task], completed: bool) -> int:

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from tasks.api import router as tasks_router
+from tasks.services import IdempotencyKeyReused, PreconditionFailed
 from todoproject.renderers import ORJSONRenderer
 from todoproject.schemas import error_items
 from users.api import router as users_router
@@ -46,6 +47,22 @@ def unprocessable(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 @api.exception_handler(ObjectDoesNotExist)
 def not_found(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
     return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(PreconditionFailed)
+def precondition_failed(request: HttpRequest, exc: PreconditionFailed) -> HttpResponse:
+    detail = "The task has changed since it was read (If-Match); fetch it and retry."
+    return api.create_response(request, {"detail": detail}, status=412)
+
+
+@api.exception_handler(IdempotencyKeyReused)
+def idempotency_key_reused(request: HttpRequest, exc: IdempotencyKeyReused) -> HttpResponse:
+    error = {
+        "loc": ["header", "Idempotency-Key"],
+        "msg": "This Idempotency-Key was already used with a different request.",
+        "type": "idempotency_key_reused",
+    }
+    return api.create_response(request, {"detail": [error]}, status=422)
 
 
 @api.exception_handler(RequestDataTooBig)
