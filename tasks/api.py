@@ -19,12 +19,12 @@ TaskId = Annotated[Id, Field(json_schema_extra={"example": 12})]
 router = Router(auth=OwnerJWTAuth(), tags=["tasks"])
 
 # Every status an operation can answer, so the OpenAPI document tells the truth.
-READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
+READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut, 503: Error}
 WRITE_ERRORS = {400: Error, **READ_ERRORS}
 
 @router.get(
     "/{user_id}/tasks",
-    response={200: list[TaskOut], 401: Error, 403: Error, 422: ValidationErrorOut},
+    response={200: list[TaskOut], 401: Error, 403: Error, 422: ValidationErrorOut, 503: Error},
     url_name="task_list",
     summary="List tasks, newest first",
     description="Pages are linked by `Link: <…>; rel=\"next\"`; follow it to read on.",
@@ -47,7 +47,7 @@ def list_tasks(
 
 @router.post(
     "/{user_id}/tasks",
-    response={201: TaskOut, 400: Error, 401: Error, 403: Error, 422: ValidationErrorOut},
+    response={201: TaskOut, 400: Error, 401: Error, 403: Error, 422: ValidationErrorOut, 503: Error},
     summary="Create a task",
 )
 def create_task(request: HttpRequest, response: HttpResponse, user_id: UserId, payload: TaskIn):

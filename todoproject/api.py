@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from tasks.api import router as tasks_router
+from todoproject.health import DB_UNAVAILABLE_ERRORS, database_unavailable
 from todoproject.renderers import ORJSONRenderer
 from todoproject.schemas import error_items
 from users.api import router as users_router
@@ -51,6 +52,10 @@ def not_found(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return api.create_response(request, {"detail": "Request body too large."}, status=413)
+
+
+for _error in DB_UNAVAILABLE_ERRORS:
+    api.add_exception_handler(_error, database_unavailable)
 
 
 @api.exception_handler(Exception)

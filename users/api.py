@@ -21,7 +21,7 @@ def _auth_out(user: User) -> dict:
 
 @router.post(
     "/register",
-    response={201: AuthOut, 400: Error, 409: Error, 422: ValidationErrorOut},
+    response={201: AuthOut, 400: Error, 409: Error, 422: ValidationErrorOut, 503: Error},
     summary="Create an account and get an access token",
 )
 def register(request: HttpRequest, payload: RegisterIn):
@@ -41,7 +41,7 @@ def register(request: HttpRequest, payload: RegisterIn):
 
 @router.post(
     "/token",
-    response={200: AuthOut, 400: Error, 401: Error, 422: ValidationErrorOut},
+    response={200: AuthOut, 400: Error, 401: Error, 422: ValidationErrorOut, 503: Error},
     summary="Exchange email and password for an access token",
 )
 def token(request: HttpRequest, payload: TokenIn):
@@ -51,6 +51,6 @@ def token(request: HttpRequest, payload: TokenIn):
     return _auth_out(user)
 
 
-@router.get("/me", auth=JWTAuth(), response={200: UserOut, 401: Error}, summary="The current user")
+@router.get("/me", auth=JWTAuth(), response={200: UserOut, 401: Error, 503: Error}, summary="The current user")
 def me(request: HttpRequest):
     return request.auth
