@@ -80,8 +80,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so the CORS headers also reach error responses that
-    # JsonApiErrorsMiddleware rewrites, and preflights stop here.
+    # Outermost, so the log line and X-Request-ID cover every response.
+    "todoproject.middleware.RequestLogMiddleware",
+    # Outside JsonApiErrorsMiddleware, so the CORS headers also reach error
+    # responses it rewrites, and preflights stop here.
     "corsheaders.middleware.CorsMiddleware",
     "todoproject.middleware.JsonApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -180,10 +182,24 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 # Seconds a client is told to wait (Retry-After) when the database is unreachable.
 DB_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DB_UNAVAILABLE_RETRY_AFTER", "5"))
 
+# JSON lines for log collectors in production, readable lines in development.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "todoproject.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "todoproject.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Django's default config gives "django" a console handler of its own;
     # propagating to the root instead prints each line once.
