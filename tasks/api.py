@@ -10,17 +10,18 @@ from tasks.schemas import CompleteIn, TaskIn, TaskOut, TaskPatch
 from tasks.selectors import task_get, task_list
 from tasks.services import task_create, task_delete, task_set_completed, task_update
 from todoproject.schemas import Error, Id, ValidationErrorOut
+from todoproject.throttles import WritesUserThrottle
 from users.auth import OwnerJWTAuth
 
 # Example values make every operation's "Try it out" in /api/docs a ready request.
 UserId = Annotated[Id, Field(json_schema_extra={"example": 7})]
 TaskId = Annotated[Id, Field(json_schema_extra={"example": 12})]
 
-router = Router(auth=OwnerJWTAuth(), tags=["tasks"])
+router = Router(auth=OwnerJWTAuth(), throttle=WritesUserThrottle(), tags=["tasks"])
 
 # Every status an operation can answer, so the OpenAPI document tells the truth.
 READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut, 503: Error}
-WRITE_ERRORS = {400: Error, **READ_ERRORS}
+WRITE_ERRORS = {400: Error, **READ_ERRORS, 429: Error}
 
 @router.get(
     "/{user_id}/tasks",
@@ -47,7 +48,7 @@ def list_tasks(
 
 @router.post(
     "/{user_id}/tasks",
-    response={201: TaskOut, 400: Error, 401: Error, 403: Error, 422: ValidationErrorOut, 503: Error},
+    response={201: TaskOut, 400: Error, 401: Error, 403: Error, 422: ValidationErrorOut, 429: Error, 503: Error},
     summary="Create a task",
 )
 def create_task(request: HttpRequest, response: HttpResponse, user_id: UserId, payload: TaskIn):
@@ -92,7 +93,7 @@ def patch_task(request: HttpRequest, user_id: UserId, task_id: TaskId, payload: 
 
 @router.delete(
     "/{user_id}/tasks/{task_id}",
-    response={204: None, **READ_ERRORS},
+    response={204: None, **READ_ERRORS, 429: Error},
     summary="Delete a task",
 )
 def delete_task(request: HttpRequest, user_id: UserId, task_id: TaskId):

@@ -182,6 +182,26 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 # Seconds a client is told to wait (Retry-After) when the database is unreachable.
 DB_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DB_UNAVAILABLE_RETRY_AFTER", "5"))
 
+# Rate limits ("<count>/<s|min|hour|day>"; "off" disables one). Counted in
+# the cache, which is per process unless REDIS_URL names a shared one.
+THROTTLE_RATES = {
+    scope: None if rate.strip().lower() in {"", "off"} else rate.strip()
+    for scope, rate in (
+        ("auth_ip", os.environ.get("THROTTLE_AUTH_IP_RATE", "60/min")),
+        ("auth_email", os.environ.get("THROTTLE_AUTH_EMAIL_RATE", "10/min")),
+        ("writes_user", os.environ.get("THROTTLE_WRITES_USER_RATE", "300/min")),
+    )
+}
+# Proxies in front of the service that append to X-Forwarded-For. With 0 the
+# client address is REMOTE_ADDR: a client-sent X-Forwarded-For cannot dodge
+# the per-IP limits.
+NINJA_NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
+REDIS_URL = os.environ.get("REDIS_URL")
+if REDIS_URL:
+    # A cache shared by every process and instance, so rate limits hold overall.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
 # JSON lines for log collectors in production, readable lines in development.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 
