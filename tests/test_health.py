@@ -45,3 +45,10 @@ def test_readyz_is_503_while_a_migration_is_not_applied(client, db, monkeypatch)
     assert response.status_code == 503
     assert response.json() == {"detail": "Database migrations are not applied."}
 
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_are_not_redirected_to_https(client, db, settings, path):
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get(path).status_code == 200
+    assert client.get("/api/auth/me").status_code == 301

@@ -85,15 +85,17 @@ MIDDLEWARE = [
     # Outside JsonApiErrorsMiddleware, so the CORS headers also reach error
     # responses it rewrites, and preflights stop here.
     "corsheaders.middleware.CorsMiddleware",
-    "todoproject.middleware.JsonApiErrorsMiddleware",
+    # The security headers are added outside JsonApiErrorsMiddleware too, so
+    # the JSON error responses it substitutes carry them.
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "todoproject.middleware.JsonApiErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "todoproject.urls"
@@ -182,6 +184,10 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 # Seconds a client is told to wait (Retry-After) when the database is unreachable.
 DB_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DB_UNAVAILABLE_RETRY_AFTER", "5"))
 
+# The largest request body; a task at its longest, with every character
+# JSON-escaped, is far below it. Larger bodies are answered 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(64 * 1024)))
+
 # Rate limits ("<count>/<s|min|hour|day>"; "off" disables one). Counted in
 # the cache, which is per process unless REDIS_URL names a shared one.
 THROTTLE_RATES = {
@@ -201,6 +207,26 @@ REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     # A cache shared by every process and instance, so rate limits hold overall.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# Security headers (nosniff, Referrer-Policy, COOP are Django's defaults).
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "no-referrer"
+# Load balancers probe over plain HTTP and must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+if not DEBUG:
+    # On by default; set SECURE_SSL_REDIRECT=false only where TLS cannot be
+    # in front (a local gunicorn for benchmarks). Behind a TLS-terminating
+    # proxy keep it on and set TRUST_X_FORWARDED_PROTO=true.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if not SECURE_HSTS_PRELOAD:
+        # Preload-list inclusion is hard to undo and the domain owner's call;
+        # it is opt-in (SECURE_HSTS_PRELOAD=true), so its warning is noise.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # JSON lines for log collectors in production, readable lines in development.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
