@@ -1,6 +1,8 @@
 """Rate limits: login and registration per address and per email, writes per user."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tasks.models import Task
 from tests.conftest import PASSWORD, bearer
@@ -123,3 +125,16 @@ def test_reads_are_not_rate_limited(client, user, auth, task, rates):
 
 def test_the_default_rates_allow_normal_use_and_stop_brute_force(settings):
     assert settings.THROTTLE_RATES == {"auth_ip": "60/min", "auth_email": "10/min", "writes_user": "300/min"}
+
+
+def test_rate_limiting_adds_no_database_query_to_a_write(client, user, auth, settings):
+    def queries_for_a_create(rate):
+        settings.THROTTLE_RATES = {**RATES, "writes_user": rate}
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                f"/api/{user.pk}/tasks", {"title": "t"}, content_type="application/json", headers=auth
+            )
+        assert response.status_code == 201
+        return len(queries)
+
+    assert queries_for_a_create("100/min") == queries_for_a_create(None)
