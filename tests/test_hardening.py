@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from tasks.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
 
@@ -93,3 +94,21 @@ def test_the_largest_valid_task_with_every_character_escaped_fits_under_the_cap(
 
 def test_the_body_cap_is_64_kib_by_default(settings):
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 64 * 1024
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [True, False], ids=["debug", "production"])
+def test_a_failing_query_never_shows_its_sql_or_a_traceback(client, user, auth, settings, debug):
+    settings.DEBUG = debug
+    # A schema this code does not expect: every task query fails inside the database.
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE tasks_task RENAME COLUMN title TO title_gone")
+
+    response = client.get(f"/api/{user.pk}/tasks", headers=auth)
+
+    # SQLite reports an unknown column as an OperationalError, the class it
+    # also uses for an unopenable or locked database: the safe reading is 503.
+    assert response.status_code == (503 if connection.vendor == "sqlite" else 500)
+    assert set(response.json()) == {"detail"}
+    for leak in (b"SELECT", b"tasks_task", b"title", b"Traceback", b"column"):
+        assert leak not in response.content
