@@ -142,6 +142,15 @@ else:
     # Fail fast instead of hanging a worker when the database is unreachable:
     # the client gets a 503 within a few seconds, not a gateway timeout.
     _db["OPTIONS"].setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3")))
+    # A database that vanishes without closing the connection (a network
+    # partition, a host losing power) would leave a query of a reused
+    # connection waiting on TCP for many minutes; with these the kernel gives
+    # up after about 10 s, the request answers 503 and the next reconnects.
+    _db["OPTIONS"].setdefault("keepalives", 1)
+    _db["OPTIONS"].setdefault("keepalives_idle", 5)
+    _db["OPTIONS"].setdefault("keepalives_interval", 2)
+    _db["OPTIONS"].setdefault("keepalives_count", 3)
+    _db["OPTIONS"].setdefault("tcp_user_timeout", 10_000)
     # PgBouncer in transaction mode (Neon's "-pooler" host) hands each
     # transaction to any server connection, so a named server-side cursor
     # opened in one transaction would not exist in the next.
