@@ -63,6 +63,16 @@ def test_responses_carry_security_headers(client, path):
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
+@pytest.mark.django_db
+def test_https_responses_carry_hsts_in_production(client, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+    response = client.get("/api/nowhere", secure=True)
+
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
 def body_of_size(size: int) -> bytes:
     prefix, suffix = b'{"title": "', b'"}'
     return prefix + b"x" * (size - len(prefix) - len(suffix)) + suffix
