@@ -104,8 +104,12 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = open(RESULTS / "kill_worker.gunicorn.log", "w")
     server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "todoproject.wsgi", "--workers", str(args.workers),
-         "--bind", f"127.0.0.1:{args.port}", "--graceful-timeout", "5"],
+        # The production gunicorn.conf.py, with the worker count and port of
+        # this run, and no recycling after N requests: the only worker
+        # replacement must be the one this script causes.
+        [PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py", "todoproject.wsgi",
+         "--workers", str(args.workers), "--bind", f"127.0.0.1:{args.port}",
+         "--max-requests", "0", "--graceful-timeout", "5"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
