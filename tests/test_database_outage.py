@@ -46,9 +46,10 @@ class PostgresOutage:
 
 
 class SqliteOutage:
-    """The test database lives in memory while one connection holds it: that
-    one is put aside (kept open) while the connection points at a file that
-    cannot be opened, and the service must reconnect by itself afterwards."""
+    """The connection is pointed at a file that cannot be opened, and the
+    service must reconnect by itself afterwards. The connection in use is put
+    aside open, not closed: an in-memory test database lives only while a
+    connection holds it."""
 
     def __init__(self):
         self.settings = connection.settings_dict

@@ -44,10 +44,11 @@ def test_check_deploy_fails_when_https_redirect_is_turned_off():
     assert "security.W008" in result.stderr
 
 
-def test_production_logs_are_json_lines():
+@pytest.mark.parametrize("env", [{}, {"LOG_FORMAT": ""}], ids=["unset", "empty"])
+def test_production_logs_are_json_lines(env):
     code = "from django.conf import settings; print(settings.LOGGING['handlers']['console']['formatter'])"
 
-    result = manage("shell", "-c", code)
+    result = manage("shell", "-c", code, **env)
 
     assert result.stdout.splitlines()[-1] == "json", result.stderr
 

@@ -239,7 +239,8 @@ if not DEBUG:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # JSON lines for log collectors in production, readable lines in development.
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+# (An empty LOG_FORMAT, as in a copied .env.example, means the default.)
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
 
 LOGGING = {
     "version": 1,
