@@ -13,21 +13,22 @@ from tasks.schemas import CompleteIn, TaskIn, TaskOut, TaskPatch
 from tasks.selectors import task_get, task_list
 from tasks.services import task_create, task_delete, task_set_completed, task_update
 from todoproject.schemas import Error, Id, ValidationErrorOut
+from todoproject.throttles import WritesUserThrottle
 from users.auth import OwnerJWTAuth
 
 # Example values make every operation's "Try it out" in /api/docs a ready request.
 UserId = Annotated[Id, Field(json_schema_extra={"example": 7})]
 TaskId = Annotated[Id, Field(json_schema_extra={"example": 12})]
 
-router = Router(auth=OwnerJWTAuth(), tags=["tasks"])
+router = Router(auth=OwnerJWTAuth(), throttle=WritesUserThrottle(), tags=["tasks"])
 
 # Every status an operation can answer, so the OpenAPI document tells the truth.
-READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
-WRITE_ERRORS = {400: Error, 412: Error, **READ_ERRORS}
+READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut, 503: Error}
+WRITE_ERRORS = {400: Error, 412: Error, 429: Error, **READ_ERRORS}
 
 @router.get(
     "/{user_id}/tasks",
-    response={200: list[TaskOut], 401: Error, 403: Error, 422: ValidationErrorOut},
+    response={200: list[TaskOut], 401: Error, 403: Error, 422: ValidationErrorOut, 503: Error},
     url_name="task_list",
     summary="List tasks, newest first",
     description="Pages are linked by `Link: <…>; rel=\"next\"`; follow it to read on.",
@@ -78,7 +79,7 @@ IfMatch = Header(
 
 @router.post(
     "/{user_id}/tasks",
-    response={201: TaskOut, 400: Error, 401: Error, 403: Error, 422: ValidationErrorOut},
+    response={201: TaskOut, 400: Error, 401: Error, 403: Error, 422: ValidationErrorOut, 429: Error, 503: Error},
     summary="Create a task",
     description="With an `Idempotency-Key`, a retry of the same request returns the task the "
     "first one created (201) and creates nothing; the key with another body is a 422.",
@@ -158,7 +159,7 @@ def patch_task(
 
 @router.delete(
     "/{user_id}/tasks/{task_id}",
-    response={204: None, 412: Error, **READ_ERRORS},
+    response={204: None, 412: Error, 429: Error, **READ_ERRORS},
     summary="Delete a task",
 )
 def delete_task(request: HttpRequest, user_id: UserId, task_id: TaskId, if_match: str | None = IfMatch):

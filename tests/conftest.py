@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from model_bakery import baker
 
@@ -57,3 +58,9 @@ def task(user) -> Task:
 @pytest.fixture
 def other_task(other_user) -> Task:
     return baker.make(Task, user=other_user, title="Bob's secret", description="private")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # Rate-limit counters live in the cache; each test starts with none spent.
+    cache.clear()

@@ -82,6 +82,9 @@ def procfile_web(tmp_path):
         "SECRET_KEY": "x" * 50,
         "JWT_SECRET": "y" * 50,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        # Plain HTTP on loopback, no TLS proxy in front: production's redirect
+        # to https would answer every page 301.
+        "SECURE_SSL_REDIRECT": "false",
     }
     server = subprocess.Popen(
         shlex.split(command), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT

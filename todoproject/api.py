@@ -5,14 +5,16 @@ list of ``{loc, msg, type}``.
 """
 
 import logging
+import math
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, Throttled, ValidationError
 
 from tasks.api import router as tasks_router
 from tasks.services import IdempotencyKeyReused, PreconditionFailed
+from todoproject.health import DB_UNAVAILABLE_ERRORS, database_unavailable
 from todoproject.renderers import ORJSONRenderer
 from todoproject.schemas import error_items
 from users.api import router as users_router
@@ -68,6 +70,17 @@ def idempotency_key_reused(request: HttpRequest, exc: IdempotencyKeyReused) -> H
 @api.exception_handler(RequestDataTooBig)
 def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return api.create_response(request, {"detail": "Request body too large."}, status=413)
+
+
+for _error in DB_UNAVAILABLE_ERRORS:
+    api.add_exception_handler(_error, database_unavailable)
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = api.create_response(request, {"detail": "Too many requests, slow down."}, status=429)
+    response["Retry-After"] = str(max(1, math.ceil(exc.wait or 1)))
+    return response
 
 
 @api.exception_handler(Exception)

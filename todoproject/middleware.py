@@ -1,6 +1,14 @@
+import logging
+import re
+import time
+import uuid
 from http import HTTPStatus
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from todoproject.logs import request_id_var
+
+logger = logging.getLogger("todoproject.requests")
 
 # Headers that carry meaning for the client and must survive the rewrite.
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
@@ -32,4 +40,53 @@ class JsonApiErrorsMiddleware:
                 if header in response:
                     json_response[header] = response[header]
             return json_response
+        return response
+
+
+# An incoming id is kept only if it is short and safe to put in a log line
+# and a header (a proxy's uuid, a trace id); anything else gets a fresh one.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+class RequestLogMiddleware:
+    """One log line per request, and an ``X-Request-ID`` on every response.
+
+    The id comes from the client or proxy (``X-Request-ID``) when sane, else
+    it is a new uuid4 hex.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        # Ninja puts the authenticated user on request.auth.
+        user_id = getattr(getattr(request, "auth", None), "pk", None)
+        status = response.status_code
+        logger.log(
+            logging.ERROR if status >= 500 else logging.INFO,
+            "%s %s %s %.1fms user=%s",
+            request.method,
+            request.path,
+            status,
+            duration_ms,
+            user_id if user_id is not None else "-",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": duration_ms,
+                "user_id": user_id,
+            },
+        )
         return response

@@ -80,18 +80,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so the CORS headers also reach error responses that
-    # JsonApiErrorsMiddleware rewrites, and preflights stop here.
+    # Outermost, so the log line and X-Request-ID cover every response.
+    "todoproject.middleware.RequestLogMiddleware",
+    # Outside JsonApiErrorsMiddleware, so the CORS headers also reach error
+    # responses it rewrites, and preflights stop here.
     "corsheaders.middleware.CorsMiddleware",
-    "todoproject.middleware.JsonApiErrorsMiddleware",
+    # The security headers are added outside JsonApiErrorsMiddleware too, so
+    # the JSON error responses it substitutes carry them.
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "todoproject.middleware.JsonApiErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "todoproject.urls"
@@ -135,8 +139,18 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 else:
     _db.setdefault("OPTIONS", {})
-    # Fail fast instead of hanging a worker when the database is unreachable.
-    _db["OPTIONS"].setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5")))
+    # Fail fast instead of hanging a worker when the database is unreachable:
+    # the client gets a 503 within a few seconds, not a gateway timeout.
+    _db["OPTIONS"].setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3")))
+    # A database that vanishes without closing the connection (a network
+    # partition, a host losing power) would leave a query of a reused
+    # connection waiting on TCP for many minutes; with these the kernel gives
+    # up after about 10 s, the request answers 503 and the next reconnects.
+    _db["OPTIONS"].setdefault("keepalives", 1)
+    _db["OPTIONS"].setdefault("keepalives_idle", 5)
+    _db["OPTIONS"].setdefault("keepalives_interval", 2)
+    _db["OPTIONS"].setdefault("keepalives_count", 3)
+    _db["OPTIONS"].setdefault("tcp_user_timeout", 10_000)
     # PgBouncer in transaction mode (Neon's "-pooler" host) hands each
     # transaction to any server connection, so a named server-side cursor
     # opened in one transaction would not exist in the next.
@@ -176,10 +190,73 @@ WHITENOISE_USE_FINDERS = True
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Seconds a client is told to wait (Retry-After) when the database is unreachable.
+DB_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DB_UNAVAILABLE_RETRY_AFTER", "5"))
+
+# The largest request body; a task at its longest, with every character
+# JSON-escaped, is far below it. Larger bodies are answered 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(64 * 1024)))
+
+# Rate limits ("<count>/<s|min|hour|day>"; "off" disables one). Counted in
+# the cache, which is per process unless REDIS_URL names a shared one.
+THROTTLE_RATES = {
+    scope: None if rate.strip().lower() in {"", "off"} else rate.strip()
+    for scope, rate in (
+        ("auth_ip", os.environ.get("THROTTLE_AUTH_IP_RATE", "60/min")),
+        ("auth_email", os.environ.get("THROTTLE_AUTH_EMAIL_RATE", "10/min")),
+        ("writes_user", os.environ.get("THROTTLE_WRITES_USER_RATE", "300/min")),
+    )
+}
+# Proxies in front of the service that append to X-Forwarded-For. With 0 the
+# client address is REMOTE_ADDR: a client-sent X-Forwarded-For cannot dodge
+# the per-IP limits.
+NINJA_NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
+REDIS_URL = os.environ.get("REDIS_URL")
+if REDIS_URL:
+    # A cache shared by every process and instance, so rate limits hold overall.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# Security headers: nosniff, COOP and Referrer-Policy "same-origin" are
+# Django's defaults. "no-referrer" would make browsers send "Origin: null"
+# on the admin's own forms, which Django's CSRF check rejects.
+X_FRAME_OPTIONS = "DENY"
+# Load balancers probe over plain HTTP and must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+if not DEBUG:
+    # On by default; set SECURE_SSL_REDIRECT=false only where TLS cannot be
+    # in front (a local gunicorn for benchmarks). Behind a TLS-terminating
+    # proxy keep it on and set TRUST_X_FORWARDED_PROTO=true.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if not SECURE_HSTS_PRELOAD:
+        # Preload-list inclusion is hard to undo and the domain owner's call;
+        # it is opt-in (SECURE_HSTS_PRELOAD=true), so its warning is noise.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# JSON lines for log collectors in production, readable lines in development.
+# (An empty LOG_FORMAT, as in a copied .env.example, means the default.)
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "todoproject.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "todoproject.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Django's default config gives "django" a console handler of its own;
     # propagating to the root instead prints each line once.

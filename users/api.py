@@ -5,6 +5,7 @@ from ninja import Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from todoproject.schemas import Error, ValidationErrorOut
+from todoproject.throttles import AuthEmailThrottle, AuthIpThrottle
 from users.auth import JWTAuth
 from users.models import User
 from users.schemas import AuthOut, RegisterIn, TokenIn, UserOut
@@ -12,6 +13,9 @@ from users.services import EmailTaken, user_register
 from users.tokens import access_token_issue
 
 router = Router(tags=["auth"])
+
+# Brute force and mass sign-up: attempts per address and per email.
+AUTH_THROTTLES = [AuthIpThrottle(), AuthEmailThrottle()]
 
 
 def _auth_out(user: User) -> dict:
@@ -21,8 +25,9 @@ def _auth_out(user: User) -> dict:
 
 @router.post(
     "/register",
-    response={201: AuthOut, 400: Error, 409: Error, 422: ValidationErrorOut},
+    response={201: AuthOut, 400: Error, 409: Error, 422: ValidationErrorOut, 429: Error, 503: Error},
     summary="Create an account and get an access token",
+    throttle=AUTH_THROTTLES,
 )
 def register(request: HttpRequest, payload: RegisterIn):
     try:
@@ -41,8 +46,9 @@ def register(request: HttpRequest, payload: RegisterIn):
 
 @router.post(
     "/token",
-    response={200: AuthOut, 400: Error, 401: Error, 422: ValidationErrorOut},
+    response={200: AuthOut, 400: Error, 401: Error, 422: ValidationErrorOut, 429: Error, 503: Error},
     summary="Exchange email and password for an access token",
+    throttle=AUTH_THROTTLES,
 )
 def token(request: HttpRequest, payload: TokenIn):
     user = authenticate(request, email=payload.email, password=payload.password)
@@ -51,6 +57,6 @@ def token(request: HttpRequest, payload: TokenIn):
     return _auth_out(user)
 
 
-@router.get("/me", auth=JWTAuth(), response={200: UserOut, 401: Error}, summary="The current user")
+@router.get("/me", auth=JWTAuth(), response={200: UserOut, 401: Error, 503: Error}, summary="The current user")
 def me(request: HttpRequest):
     return request.auth

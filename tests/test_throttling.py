@@ -1,0 +1,140 @@
+"""Rate limits: login and registration per address and per email, writes per user."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tasks.models import Task
+from tests.conftest import PASSWORD, bearer
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = 3
+RATES = {"auth_ip": None, "auth_email": None, "writes_user": None}
+
+
+@pytest.fixture
+def rates(settings):
+    def set_rate(scope: str, rate: str) -> None:
+        settings.THROTTLE_RATES = {**RATES, scope: rate}
+
+    return set_rate
+
+
+def login(client, email="ada@example.com", password="wrong password", ip="10.0.0.1", **headers):
+    return client.post(
+        "/api/auth/token",
+        {"email": email, "password": password},
+        content_type="application/json",
+        REMOTE_ADDR=ip,
+        headers=headers,
+    )
+
+
+def register(client, email, ip="10.0.0.1"):
+    return client.post(
+        "/api/auth/register", {"email": email, "password": PASSWORD}, content_type="application/json", REMOTE_ADDR=ip
+    )
+
+
+def assert_throttled(response):
+    assert response.status_code == 429
+    assert response.json() == {"detail": "Too many requests, slow down."}
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_logins_beyond_the_per_address_rate_are_429_even_with_the_right_password(client, user, rates):
+    rates("auth_ip", f"{LIMIT}/min")
+    for n in range(LIMIT):
+        assert login(client, email=f"guess{n}@example.com").status_code == 401
+
+    assert_throttled(login(client, password=PASSWORD))
+    assert login(client, password=PASSWORD, ip="10.0.0.2").status_code == 200
+
+
+def test_a_forged_x_forwarded_for_does_not_dodge_the_per_address_rate(client, user, rates):
+    rates("auth_ip", f"{LIMIT}/min")
+    for n in range(LIMIT):
+        assert login(client, email=f"guess{n}@example.com", X_Forwarded_For=f"192.0.2.{n}").status_code == 401
+
+    assert_throttled(login(client, X_Forwarded_For="192.0.2.99"))
+
+
+def test_logins_beyond_the_per_email_rate_are_429_from_any_address(client, user, rates):
+    rates("auth_email", f"{LIMIT}/min")
+    for n in range(LIMIT):
+        assert login(client, ip=f"10.0.1.{n}").status_code == 401
+
+    assert_throttled(login(client, email="  ADA@example.com", password=PASSWORD, ip="10.0.1.99"))
+    assert login(client, email="bob@example.com", ip="10.0.1.99").status_code == 401
+
+
+def test_registrations_beyond_the_per_address_rate_are_429_and_create_nobody(client, rates):
+    rates("auth_ip", f"{LIMIT}/min")
+    for n in range(LIMIT):
+        assert register(client, f"user{n}@example.com").status_code == 201
+
+    assert_throttled(register(client, "one.more@example.com"))
+    assert User.objects.count() == LIMIT
+
+
+def test_registrations_beyond_the_per_email_rate_are_429_and_create_nobody(client, rates):
+    rates("auth_email", f"{LIMIT}/min")
+    assert register(client, "taken@example.com", ip="10.0.2.0").status_code == 201
+    for n in range(1, LIMIT):
+        assert register(client, "taken@example.com", ip=f"10.0.2.{n}").status_code == 409
+
+    assert_throttled(register(client, "Taken@example.com", ip="10.0.2.99"))
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"email": 5, "password": "x"}'], ids=repr)
+def test_a_body_without_an_email_is_still_answered_by_validation(client, rates, body):
+    rates("auth_email", "1/min")
+
+    statuses = {client.post("/api/auth/token", body, content_type="application/json").status_code for _ in range(3)}
+
+    assert statuses <= {400, 422}
+
+
+def test_writes_beyond_the_per_user_rate_are_429_and_change_nothing(client, user, auth, other_user, rates):
+    rates("writes_user", f"{LIMIT}/min")
+    url = f"/api/{user.pk}/tasks"
+    for n in range(LIMIT):
+        assert client.post(url, {"title": f"t{n}"}, content_type="application/json", headers=auth).status_code == 201
+
+    assert_throttled(client.post(url, {"title": "over"}, content_type="application/json", headers=auth))
+    task = Task.objects.filter(user=user).first()
+    assert_throttled(client.delete(f"{url}/{task.pk}", headers=auth))
+    assert Task.objects.filter(user=user).count() == LIMIT
+    assert client.get(url, headers=auth).status_code == 200
+    other = client.post(
+        f"/api/{other_user.pk}/tasks", {"title": "b"}, content_type="application/json", headers=bearer(other_user)
+    )
+    assert other.status_code == 201
+
+
+def test_reads_are_not_rate_limited(client, user, auth, task, rates):
+    rates("writes_user", "1/min")
+
+    statuses = {client.get(f"/api/{user.pk}/tasks/{task.pk}", headers=auth).status_code for _ in range(5)}
+
+    assert statuses == {200}
+
+
+def test_the_default_rates_allow_normal_use_and_stop_brute_force(settings):
+    assert settings.THROTTLE_RATES == {"auth_ip": "60/min", "auth_email": "10/min", "writes_user": "300/min"}
+
+
+def test_rate_limiting_adds_no_database_query_to_a_write(client, user, auth, settings):
+    def queries_for_a_create(rate):
+        settings.THROTTLE_RATES = {**RATES, "writes_user": rate}
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                f"/api/{user.pk}/tasks", {"title": "t"}, content_type="application/json", headers=auth
+            )
+        assert response.status_code == 201
+        return len(queries)
+
+    assert queries_for_a_create("100/min") == queries_for_a_create(None)
