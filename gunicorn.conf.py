@@ -6,24 +6,29 @@ Used by the Procfile: ``gunicorn -c gunicorn.conf.py todoproject.wsgi``.
 import multiprocessing
 import os
 
+
+def env_int(name: str, default: int) -> int:
+    # An empty value (as .env.example leaves optional ones) means "the default".
+    return int(os.environ.get(name) or default)
+
 # Platforms (Heroku, Render, Fly, Railway) say which port to listen on in PORT;
 # HOST=127.0.0.1 keeps a run on a shared machine off the network.
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+bind = f"{os.environ.get('HOST') or '0.0.0.0'}:{env_int('PORT', 8000)}"
 
 # The usual (2 x cores) + 1 sync workers; WEB_CONCURRENCY overrides it where
 # the platform's cgroup hides the real core count or memory is the limit.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+workers = env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 
 # A worker stuck longer than this is killed and replaced, freeing its slot.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = env_int("GUNICORN_TIMEOUT", 30)
 # On deploy or SIGTERM, requests in flight get this long to finish.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+keepalive = env_int("GUNICORN_KEEPALIVE", 75)
 
 # Recycle workers now and then (jittered, so not all at once) to bound slow leaks.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "100"))
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 
 # Import the app once in the master: a broken deploy fails before binding,
 # and workers share the loaded code's memory.

@@ -48,6 +48,14 @@ def test_gunicorn_takes_port_workers_and_timeouts_from_the_environment(monkeypat
     assert (config["timeout"], config["graceful_timeout"]) == (60, 20)
 
 
+def test_gunicorn_reads_empty_variables_copied_from_env_example_as_defaults(monkeypatch):
+    config = gunicorn_config(monkeypatch, HOST="", PORT="", WEB_CONCURRENCY="", GUNICORN_TIMEOUT="")
+
+    assert config["bind"] == "0.0.0.0:8000"
+    assert config["workers"] == multiprocessing.cpu_count() * 2 + 1
+    assert config["timeout"] == 30
+
+
 def test_gunicorn_access_log_carries_the_request_id_response_header(monkeypatch):
     assert "%({x-request-id}o)s" in gunicorn_config(monkeypatch)["access_log_format"]
 
