@@ -1,0 +1,50 @@
+"""Every task endpoint costs a constant number of SQL queries, authentication
+included, whatever the user's task count (transaction control counts too:
+BEGIN and COMMIT are round trips, so writes are single statements)."""
+
+import pytest
+from model_bakery import baker
+
+from tasks.models import Task
+from tests.conftest import bearer
+
+# (method, path under /api/{user}/tasks, body, queries): the first is always
+# the token's user lookup.
+ENDPOINTS = {
+    "list": ("get", "", None, 2),
+    "list next page": ("get", "?limit=2&cursor=", None, 2),
+    "list completed": ("get", "?completed=true", None, 2),
+    "get": ("get", "/{task}", None, 2),
+    "create": ("post", "", {"title": "New"}, 2),
+    "put": ("put", "/{task}", {"title": "Put", "completed": True}, 3),
+    "patch": ("patch", "/{task}", {"description": "Patched"}, 3),
+    "toggle": ("patch", "/{task}/complete", None, 3),
+    "complete": ("patch", "/{task}/complete", {"completed": True}, 3),
+    "delete": ("delete", "/{task}", None, 2),
+}
+
+
+@pytest.fixture(params=[3, 300], ids=["3 tasks", "300 tasks"])
+def owner(request, make_user):
+    user = make_user("counted@example.com")
+    baker.make(Task, user=user, _quantity=request.param)
+    return user
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_each_endpoint_costs_a_constant_number_of_queries(client, owner, endpoint, django_assert_num_queries):
+    method, path, body, queries = ENDPOINTS[endpoint]
+    auth = bearer(owner)
+    task = Task.objects.filter(user=owner).first()
+    url = f"/api/{owner.pk}/tasks" + path.format(task=task.pk)
+    if url.endswith("cursor="):
+        url = client.get(url.removesuffix("&cursor="), headers=auth)["Link"].split(";")[0][1:-1]
+
+    with django_assert_num_queries(queries):
+        if body is None:
+            response = getattr(client, method)(url, headers=auth)
+        else:
+            response = getattr(client, method)(url, body, content_type="application/json", headers=auth)
+
+    assert response.status_code < 300
