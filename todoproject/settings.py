@@ -116,6 +116,11 @@ TEMPLATES = [
     },
 ]
 
+# One persistent connection per worker process, checked before reuse. Gunicorn's
+# sync workers serve one request at a time, so a per-process pool (Django's
+# "pool" option) could never lend more than this one connection; behind
+# PgBouncer or Neon's pooler the pooler already is the pool. Reconnecting per
+# request would add a TCP (and on Neon a TLS) handshake to every call.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",

@@ -1,0 +1,240 @@
+"""The benchmark, one command: ``.venv/bin/python bench/run.py``
+
+Starts the service as production does (gunicorn with gunicorn.conf.py, DEBUG
+off, PostgreSQL), seeds users with 10, 1,000 and 100,000 tasks by bulk insert,
+and drives every operation with wrk from a separate process, each request with
+its own token and target. Beside it runs bench/baseline.py, the same list and
+get with no framework, so each figure is also a ratio to that floor. Prints
+req/s, p50, p99, non-2xx and peak worker memory per operation, the floors of
+issue #3, and the EXPLAIN plans of the deep-user list queries. Any non-2xx
+answer fails the run.
+"""
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/todo_bench")
+parser.add_argument("--workers", type=int, default=2)
+parser.add_argument("--connections", type=int, default=16)
+parser.add_argument("--duration", type=int, default=5, help="seconds per operation")
+parser.add_argument("--port", type=int, default=8500, help="the service; the baseline gets the next port")
+args = parser.parse_args()
+
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="todoproject.settings",
+    DATABASE_URL=args.database_url,
+    DEBUG="false",
+    SECRET_KEY=secrets.token_urlsafe(48),
+    JWT_SECRET=secrets.token_urlsafe(48),
+    # Plain HTTP on loopback; the limits would answer 429 to a load test.
+    SECURE_SSL_REDIRECT="false",
+    THROTTLE_AUTH_IP_RATE="off",
+    THROTTLE_AUTH_EMAIL_RATE="off",
+    THROTTLE_WRITES_USER_RATE="off",
+    LOG_LEVEL="WARNING",
+    HOST="127.0.0.1",
+    WEB_CONCURRENCY=str(args.workers),
+    GUNICORN_MAX_REQUESTS="0",
+)
+sys.path.insert(0, str(ROOT))
+
+
+def create_database() -> None:
+    import psycopg
+
+    url = urlsplit(args.database_url)
+    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as connection:
+        name = url.path.lstrip("/")
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
+
+
+create_database()
+
+import django  # noqa: E402  (settings come from the environment set above)
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from tasks.models import Task  # noqa: E402
+from tasks.pagination import Position, cursor_encode  # noqa: E402
+from tasks.selectors import task_list  # noqa: E402
+from users.models import User  # noqa: E402
+from users.tokens import access_token_issue  # noqa: E402
+
+
+def seed(email: str, count: int) -> User:
+    user = User.objects.create_user(email=email, password=secrets.token_urlsafe())
+    for start in range(0, count, 10_000):
+        Task.objects.bulk_create(
+            Task(user=user, title=f"Task {i}", description="Seeded for the benchmark", completed=False)
+            for i in range(start, min(count, start + 10_000))
+        )
+    return user
+
+
+started = time.monotonic()
+small, medium, large = seed("bench10@example.com", 10), seed("bench1k@example.com", 1_000), seed("bench100k@example.com", 100_000)
+with connection.cursor() as cursor:
+    cursor.execute("ANALYZE")
+print(f"seeded 101,010 tasks in {time.monotonic() - started:.1f} s")
+
+token = {user.pk: access_token_issue(user=user)[0] for user in (small, medium, large)}
+deep = task_list(user_id=large.pk, limit=500)[-1]
+deep_cursor = cursor_encode(Position(deep.created_at, deep.pk))
+medium_ids = list(Task.objects.filter(user=medium).values_list("pk", flat=True))
+large_ids = list(Task.objects.filter(user=large).values_list("pk", flat=True))
+
+
+def lines(method: str, user: User, paths, body: str = "") -> list[str]:
+    return [f"{method}\t/api/{user.pk}/tasks{path}\t{token[user.pk]}\t{body}" for path in paths]
+
+
+# Operation -> request lines; reads first, deletes last (they consume tasks).
+OPERATIONS = {
+    "list, 10 tasks": lines("GET", small, [""]),
+    "list, 1,000 tasks": lines("GET", medium, [""]),
+    "list, 100,000 tasks": lines("GET", large, [""]),
+    "list, 500 deep of 100,000": lines("GET", large, [f"?cursor={deep_cursor}"]),
+    # The same page size as the 10-task user's whole list: what depth costs, alone.
+    "list 10, 100,000 tasks": lines("GET", large, ["?limit=10"]),
+    "list 10, 500 deep of 100,000": lines("GET", large, [f"?limit=10&cursor={deep_cursor}"]),
+    "get": lines("GET", medium, [f"/{pk}" for pk in medium_ids]),
+    "create": lines("POST", small, [""], '{"title": "Benchmarked", "description": "by wrk"}'),
+    "PUT": lines("PUT", medium, [f"/{pk}" for pk in medium_ids], '{"title": "Put by wrk"}'),
+    "PATCH": lines("PATCH", medium, [f"/{pk}" for pk in medium_ids], '{"description": "Patched by wrk"}'),
+    "toggle": lines("PATCH", medium, [f"/{pk}/complete" for pk in medium_ids]),
+    "delete": lines("DELETE", large, [f"/{pk}" for pk in large_ids]),
+}
+BASELINE = ["list, 10 tasks", "list, 1,000 tasks", "list, 100,000 tasks", "get"]
+
+
+def start_server(app: str, port: int, name: str) -> subprocess.Popen:
+    log = open(RESULTS / f"{name}.log", "w")
+    env = {**os.environ, "PORT": str(port)}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", app],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    for _ in range(100):
+        time.sleep(0.1)
+        if len(workers(server)) == args.workers:
+            return server
+    raise SystemExit(f"{name} did not start; see {log.name}")
+
+
+def workers(server: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def peak_rss_mb(server: subprocess.Popen) -> float:
+    peaks = [0]
+    for pid in workers(server):
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]))
+    return max(peaks) / 1024
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(port: int, name: str, request_lines: list[str]) -> dict:
+    script_input = RESULTS / (re.sub(r"\W+", "_", name) + ".requests")
+    threads = 2
+    # Each wrk thread replays its own share of the lines: give every thread some.
+    request_lines = request_lines * max(1, threads // len(request_lines) + 1)
+    script_input.write_text("\n".join(request_lines) + "\n")
+    out = subprocess.run(
+        [
+            "wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+            "-s", str(ROOT / "bench" / "requests.lua"), f"http://127.0.0.1:{port}",
+            "--", str(script_input), str(threads),
+        ],
+        capture_output=True, text=True, check=True,
+    ).stdout
+
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)$", out, re.M).groups()
+        return float(value) * UNITS[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "non_2xx": int(errors[1]) if errors else 0,
+        "socket_errors": sum(map(int, sockets.groups())) if sockets else 0,
+    }
+
+
+def explain(title: str, **query) -> None:
+    with CaptureQueriesContext(connection) as captured:
+        task_list(**query)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + captured.captured_queries[-1]["sql"])
+        plan = "\n".join(f"    {row[0]}" for row in cursor.fetchall())
+    print(f"\nEXPLAIN ANALYZE, {title}:\n{plan}")
+
+
+if shutil.which("wrk") is None:
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+RESULTS.mkdir(exist_ok=True)
+service = start_server("todoproject.wsgi", args.port, "service")
+baseline = start_server("bench.baseline:app", args.port + 1, "baseline")
+results, floor = {}, {}
+try:
+    for name in BASELINE:
+        floor[name] = wrk(args.port + 1, "baseline " + name, OPERATIONS[name])
+    for name, request_lines in OPERATIONS.items():
+        results[name] = wrk(args.port, name, request_lines)
+        results[name]["rss"] = peak_rss_mb(service)
+    baseline_rss = peak_rss_mb(baseline)
+finally:
+    for server in (service, baseline):
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+print(f"\n{os.cpu_count()} cores ({cpu}); {args.workers} sync workers each; wrk -t2 -c{args.connections} -d{args.duration}s\n")
+print(f"| operation | req/s | p50 ms | p99 ms | non-2xx | peak RSS/worker MB | req/s vs baseline |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for name, r in results.items():
+    ratio = f"{r['rps'] / floor[name]['rps']:.2f}×" if name in floor else ""
+    print(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non_2xx'] + r['socket_errors']} | {r['rss']:.0f} | {ratio} |")
+for name, r in floor.items():
+    print(f"| baseline: {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non_2xx'] + r['socket_errors']} | {baseline_rss:.0f} | 1.00× |")
+
+first = results["list 10, 100,000 tasks"]["p50"] / results["list, 10 tasks"]["p50"]
+deep_ratio = results["list 10, 500 deep of 100,000"]["p50"] / results["list, 10 tasks"]["p50"]
+print("\nFloors (issue #3):")
+print(
+    f"- list p50, 100,000-task user / 10-task user, 10 tasks a page: first page {first:.2f}×, "
+    f"500 deep {deep_ratio:.2f}× (at most 1.5×)"
+)
+for name in BASELINE:
+    print(f"- {name}: {results[name]['rps'] / floor[name]['rps']:.2f}× the baseline's req/s (at least 0.5×)")
+
+explain("first page of the 100,000-task user", user_id=large.pk, limit=101)
+explain("page 500 deep of the 100,000-task user", user_id=large.pk, after=Position(deep.created_at, deep.pk), limit=101)
+
+failed = {name: r for name, r in {**results, **floor}.items() if r["non_2xx"] or r["socket_errors"]}
+if failed:
+    raise SystemExit(f"\nFAILED: non-2xx answers or socket errors in {', '.join(failed)}")
