@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, StrictBool, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, StringConstraints
 
 from tasks.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 from todoproject.schemas import NoControlChars, NoControlCharsExceptWhitespace
@@ -57,7 +57,12 @@ class CompleteIn(Schema):
     completed: StrictBool
 
 
-class TaskOut(Schema):
+class TaskOut(BaseModel):
+    # A plain pydantic model, not a ninja Schema: Schema wraps every object in
+    # a DjangoGetter before validating it, about 20 µs a task, 2 ms on a
+    # 100-task page, for resolvers and related managers TaskOut does not use.
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     user_id: int
     title: str
