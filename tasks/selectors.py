@@ -1,4 +1,5 @@
-from django.db.models import Q
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 
 from tasks.models import Task
 from tasks.pagination import Position
@@ -12,12 +13,12 @@ def task_list(
     if completed is not None:
         tasks = tasks.filter(completed=completed)
     if after is not None:
-        # The leading created_at__lte bounds the index range scan; the OR
-        # breaks ties on equal timestamps by id.
-        tasks = tasks.filter(
-            Q(created_at__lt=after.created_at) | Q(created_at=after.created_at, id__lt=after.id),
-            created_at__lte=after.created_at,
-        )
+        # A row comparison, which PostgreSQL turns into the bounds of the
+        # index range scan itself; written as ORs it is only a filter, and
+        # the planner misjudged how many rows it keeps and sorted instead.
+        # (Django 5.2's own lookup, behind its composite primary keys; on
+        # SQLite it is written out as the equivalent ORs.)
+        tasks = tasks.filter(TupleLessThan(Tuple(F("created_at"), F("id")), (after.created_at, after.id)))
     return list(tasks.order_by("-created_at", "-id")[:limit])
 
 

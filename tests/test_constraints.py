@@ -1,7 +1,7 @@
 """The database refuses what the API refuses, whoever writes (admin, scripts, shells)."""
 
 import pytest
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tasks.models import Task
@@ -47,4 +47,17 @@ def test_tasks_are_listed_by_an_index_on_user_and_newest_first(db):
     [index] = [i for i in Task._meta.indexes if i.name == "task_user_newest_idx"]
 
     assert index.fields == ["user", "-created_at", "-id"]
-    assert Task._meta.get_field("user").db_index
+
+
+def test_no_index_on_user_alone_competes_with_the_newest_first_one(db):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Task._meta.db_table)
+
+    indexes_on_user = {
+        name: c["columns"] for name, c in constraints.items() if c["index"] and c["columns"][0] == "user_id"
+    }
+    assert indexes_on_user == {
+        "task_user_newest_idx": ["user_id", "created_at", "id"],
+        "task_user_status_newest_idx": ["user_id", "completed", "created_at", "id"],
+        "task_idempotency_key_unique": ["user_id", "idempotency_key"],
+    }
