@@ -143,6 +143,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # waiting as the real WAL file does, so tests would not see production.
     _db["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 else:
+    # Django's own backend, less two per-request costs: a health check that
+    # spends a round trip only when the server has ended the connection, and
+    # timestamps loaded by psycopg's C code (todoproject/postgresql/base.py).
+    _db["ENGINE"] = "todoproject.postgresql"
     _db.setdefault("OPTIONS", {})
     # Fail fast instead of hanging a worker when the database is unreachable:
     # the client gets a 503 within a few seconds, not a gateway timeout.

@@ -1,0 +1,64 @@
+"""The connection each worker keeps between requests: reused while healthy,
+replaced before use once the database has ended it, and read fast.
+
+On PostgreSQL these exercise todoproject/postgresql, Django's backend with a
+health check that costs no round trip and psycopg's own timestamp loader.
+"""
+
+import datetime
+import time
+
+import psycopg
+import pytest
+from django.db import close_old_connections, connection
+from django.db.backends.postgresql.base import DatabaseWrapper as DjangoPostgres
+from model_bakery import baker
+
+from tasks.models import Task
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def request_boundary() -> None:
+    # What Django runs when a request starts: it arms the health check for
+    # the request's first query.
+    close_old_connections()
+
+
+def test_timestamps_are_read_back_utc_aware_and_exact(user):
+    written = datetime.datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=5)))
+    task = baker.make(Task, user=user, completed=True, completed_at=written)
+
+    read = Task.objects.values_list("completed_at", "created_at").get(pk=task.pk)
+
+    assert read[0] == written
+    assert read[0].tzinfo is datetime.UTC and read[1].tzinfo is datetime.UTC
+
+
+def test_a_healthy_connection_is_reused_without_a_health_check_round_trip(user, monkeypatch):
+    checks = []
+    monkeypatch.setattr(DjangoPostgres, "is_usable", lambda self: checks.append(self) or True)
+    Task.objects.count()
+    kept = connection.connection
+
+    for _ in range(3):
+        request_boundary()
+        Task.objects.count()
+
+    assert connection.connection is kept
+    assert checks == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no server to end a connection")
+def test_a_connection_the_server_ended_is_replaced_before_the_next_query(user):
+    Task.objects.count()
+    ended = connection.connection
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [ended.info.backend_pid])
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [ended.info.backend_pid]).fetchone():
+            time.sleep(0.01)
+
+    request_boundary()
+
+    assert Task.objects.filter(user=user).count() == 0
+    assert connection.connection is not ended

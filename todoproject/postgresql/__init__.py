@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, tuned: selected by settings for every PostgreSQL DATABASE_URL."""
