@@ -14,7 +14,7 @@ from tasks.selectors import task_get, task_list
 from tasks.services import task_create, task_delete, task_set_completed, task_update
 from todoproject.schemas import Error, Id, ValidationErrorOut
 from todoproject.throttles import WritesUserThrottle
-from users.auth import OwnerJWTAuth
+from users.auth import OwnerJWTAuth, OwnerReadAuth, require_active_user
 
 # Example values make every operation's "Try it out" in /api/docs a ready request.
 UserId = Annotated[Id, Field(json_schema_extra={"example": 7})]
@@ -29,6 +29,7 @@ WRITE_ERRORS = {400: Error, 412: Error, 429: Error, **READ_ERRORS}
 @router.get(
     "/{user_id}/tasks",
     response={200: list[TaskOut], 401: Error, 403: Error, 422: ValidationErrorOut, 503: Error},
+    auth=OwnerReadAuth(),
     url_name="task_list",
     summary="List tasks, newest first",
     description="Pages are linked by `Link: <…>; rel=\"next\"`; follow it to read on.",
@@ -43,6 +44,8 @@ def list_tasks(
 ):
     # One row more than asked tells whether a next page exists, without a COUNT.
     tasks = task_list(user_id=request.auth.pk, completed=completed, after=cursor, limit=limit + 1)
+    if not tasks:
+        require_active_user(request.auth)
     if len(tasks) > limit:
         tasks = tasks[:limit]
         response["Link"] = next_page_link(request, Position(tasks[-1].created_at, tasks[-1].pk))
@@ -107,6 +110,7 @@ def create_task(
 @router.get(
     "/{user_id}/tasks/{task_id}",
     response={200: TaskOut, 304: None, **READ_ERRORS},
+    auth=OwnerReadAuth(),
     url_name="task_detail",
     summary="Get a task",
 )
@@ -119,7 +123,11 @@ def get_task(
         None, alias="If-None-Match", description="304 with no body while the ETag is unchanged"
     ),
 ):
-    task = _with_etag(response, task_get(user_id=request.auth.pk, task_id=task_id))
+    try:
+        task = _with_etag(response, task_get(user_id=request.auth.pk, task_id=task_id))
+    except Task.DoesNotExist:
+        require_active_user(request.auth)
+        raise
     if if_none_match is not None and etag_matches_weakly(task, parse_etags(if_none_match)):
         return Status(304, None)
     return task

@@ -8,8 +8,9 @@ from tasks.pagination import Position
 def task_list(
     *, user_id: int, completed: bool | None = None, after: Position | None = None, limit: int
 ) -> list[Task]:
-    """At most ``limit`` of the user's tasks, newest first, strictly after ``after``."""
-    tasks = Task.objects.filter(user_id=user_id)
+    """At most ``limit`` of the user's tasks, newest first, strictly after ``after``;
+    none unless the user is active (so reads need no separate user query)."""
+    tasks = Task.objects.filter(user_id=user_id, user__is_active=True)
     if completed is not None:
         tasks = tasks.filter(completed=completed)
     if after is not None:
@@ -23,5 +24,6 @@ def task_list(
 
 
 def task_get(*, user_id: int, task_id: int) -> Task:
-    """The user's task; Task.DoesNotExist when it is missing or someone else's."""
-    return Task.objects.get(pk=task_id, user_id=user_id)
+    """The user's task; Task.DoesNotExist when it is missing, someone else's,
+    or the user is not active."""
+    return Task.objects.get(pk=task_id, user_id=user_id, user__is_active=True)

@@ -147,6 +147,39 @@ def test_a_token_whose_user_was_deactivated_is_unauthorized(client, user, auth):
     assert client.get(ME, headers=auth).status_code == 401
 
 
+# Reads take the token's word for who is asking and let their own query
+# require an active user: every way a read can end must still refuse one.
+READS = {
+    "list": "/api/{user}/tasks",
+    "empty list": "/api/{user}/tasks?completed=true",
+    "get": "/api/{user}/tasks/{task}",
+    "get missing": "/api/{user}/tasks/{missing}",
+    "get unchanged": "/api/{user}/tasks/{task}",
+    "invalid parameter": "/api/{user}/tasks?limit=0",
+    "invalid id": "/api/{user}/tasks/abc",
+    "another user's tasks": "/api/{other}/tasks",
+}
+
+
+@pytest.mark.parametrize("gone", ["deactivated", "deleted"])
+@pytest.mark.parametrize("read", READS)
+def test_every_read_by_a_gone_or_inactive_user_is_unauthorized(client, user, other_user, task, read, gone):
+    headers = bearer(user)
+    if read == "get unchanged":
+        headers["If-None-Match"] = client.get(f"/api/{user.pk}/tasks/{task.pk}", headers=headers)["ETag"]
+    url = READS[read].format(user=user.pk, task=task.pk, missing=task.pk + 1000, other=other_user.pk)
+    if gone == "deleted":
+        user.delete()
+    else:
+        User.objects.filter(pk=user.pk).update(is_active=False)
+
+    response = client.get(url, headers=headers)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert response.json() == {"detail": "Missing, invalid or expired token."}
+
+
 def test_a_token_from_another_service_with_the_same_secret_is_accepted(client, user):
     token = _token({"sub": str(user.pk), "exp": int(time.time()) + 60, "name": "Ada", "role": "user"})
 

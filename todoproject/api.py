@@ -18,6 +18,7 @@ from todoproject.health import DB_UNAVAILABLE_ERRORS, database_unavailable
 from todoproject.renderers import ORJSONRenderer
 from todoproject.schemas import error_items
 from users.api import router as users_router
+from users.auth import require_active_user
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse
 
 @api.exception_handler(ValidationError)
 def unprocessable(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # A read authenticates from the token alone (users/auth.py): a gone or
+    # inactive user is told 401, whatever else is wrong with the request.
+    user = getattr(request, "auth", None)
+    if user is not None:
+        try:
+            require_active_user(user)
+        except AuthenticationError as error:
+            return unauthorized(request, error)
     return api.create_response(request, {"detail": error_items(exc.errors)}, status=422)
 
 
