@@ -97,7 +97,7 @@ print(f"seeded 101,010 tasks in {time.monotonic() - started:.1f} s")
 
 token = {user.pk: access_token_issue(user=user)[0] for user in (small, medium, large)}
 deep = task_list(user_id=large.pk, limit=500)[-1]
-deep_cursor = cursor_encode(Position(deep.created_at, deep.pk))
+deep_cursor = cursor_encode(Position(deep["created_at"], deep["id"]))
 medium_ids = list(Task.objects.filter(user=medium).values_list("pk", flat=True))
 large_ids = list(Task.objects.filter(user=large).values_list("pk", flat=True))
 
@@ -233,7 +233,7 @@ for name in BASELINE:
     print(f"- {name}: {results[name]['rps'] / floor[name]['rps']:.2f}× the baseline's req/s (at least 0.5×)")
 
 explain("first page of the 100,000-task user", user_id=large.pk, limit=101)
-explain("page 500 deep of the 100,000-task user", user_id=large.pk, after=Position(deep.created_at, deep.pk), limit=101)
+explain("page 500 deep of the 100,000-task user", user_id=large.pk, after=Position(deep["created_at"], deep["id"]), limit=101)
 
 failed = {name: r for name, r in {**results, **floor}.items() if r["non_2xx"] or r["socket_errors"]}
 if failed:

@@ -48,7 +48,7 @@ def list_tasks(
         require_active_user(request.auth)
     if len(tasks) > limit:
         tasks = tasks[:limit]
-        response["Link"] = next_page_link(request, Position(tasks[-1].created_at, tasks[-1].pk))
+        response["Link"] = next_page_link(request, Position(tasks[-1]["created_at"], tasks[-1]["id"]))
     return tasks
 
 
