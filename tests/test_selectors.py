@@ -1,0 +1,86 @@
+"""The read selectors are SQL (tasks/selectors.py): they must answer exactly as
+the ORM does, on every backend the suite runs on."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tasks.models import Task
+from tasks.pagination import Position
+from tasks.selectors import LISTED_FIELDS, task_get, task_list
+
+NOON = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def tasks(user, other_user) -> list[Task]:
+    """Open and completed tasks, three of them created in the same microsecond."""
+    created = [NOON, NOON, NOON, NOON - timedelta(seconds=1), NOON + timedelta(days=1), NOON - timedelta(days=400)]
+    made = []
+    for index, created_at in enumerate(created):
+        completed = index % 2 == 0
+        made.append(
+            Task.objects.create(
+                user=user,
+                title=f"Task {index}",
+                description="" if index == 1 else f"About {index}",
+                completed=completed,
+                completed_at=created_at + timedelta(minutes=5) if completed else None,
+            )
+        )
+        # auto_now_add ignores a given value: set it as the list would see it.
+        Task.objects.filter(pk=made[-1].pk).update(created_at=created_at)
+    Task.objects.create(user=other_user, title="Not theirs")
+    return made
+
+
+def orm_list(user, completed=None, after=None) -> list[dict]:
+    query = Task.objects.filter(user=user).order_by("-created_at", "-id")
+    if completed is not None:
+        query = query.filter(completed=completed)
+    rows = list(query.values(*LISTED_FIELDS))
+    if after is not None:
+        rows = [row for row in rows if (row["created_at"], row["id"]) < tuple(after)]
+    return rows
+
+
+def test_every_page_is_the_orms_page_value_for_value(user, tasks):
+    tied = Task.objects.get(pk=tasks[1].pk)
+    for completed in (None, True, False):
+        for after in (None, Position(tied.created_at, tied.pk), Position(NOON + timedelta(days=2), 1)):
+            for limit in (1, 2, 100):
+                page = task_list(user_id=user.pk, completed=completed, after=after, limit=limit)
+
+                assert page == orm_list(user, completed, after)[:limit], (completed, after, limit)
+
+
+def test_a_page_holds_the_types_the_orm_gives(user, tasks):
+    row = next(row for row in task_list(user_id=user.pk, limit=100) if row["completed"])
+
+    assert type(row["id"]) is int and type(row["completed"]) is bool
+    assert row["created_at"].tzinfo is not None and row["created_at"].utcoffset() == timedelta(0)
+    assert row["completed_at"] == row["created_at"] + timedelta(minutes=5)
+
+
+def test_a_task_read_by_sql_equals_the_orms(user, tasks):
+    for task in tasks:
+        read = task_get(user_id=user.pk, task_id=task.pk)
+
+        assert isinstance(read, Task)
+        assert {name: getattr(read, name) for name in LISTED_FIELDS} == Task.objects.filter(pk=task.pk).values(
+            *LISTED_FIELDS
+        ).get()
+
+
+def test_another_users_task_is_not_found(user, other_task):
+    with pytest.raises(Task.DoesNotExist):
+        task_get(user_id=user.pk, task_id=other_task.pk)
+
+
+def test_an_inactive_users_tasks_are_neither_listed_nor_found(user, tasks):
+    user.is_active = False
+    user.save()
+
+    assert task_list(user_id=user.pk, limit=100) == []
+    with pytest.raises(Task.DoesNotExist):
+        task_get(user_id=user.pk, task_id=tasks[0].pk)
