@@ -12,6 +12,7 @@ from tasks.pagination import Cursor, Position, next_page_link
 from tasks.schemas import CompleteIn, TaskIn, TaskOut, TaskPatch
 from tasks.selectors import task_get, task_list
 from tasks.services import task_create, task_delete, task_set_completed, task_update
+from todoproject.renderers import RENDERER
 from todoproject.schemas import Error, Id, ValidationErrorOut
 from todoproject.throttles import WritesUserThrottle
 from users.auth import OwnerJWTAuth, OwnerReadAuth, require_active_user
@@ -49,7 +50,12 @@ def list_tasks(
     if len(tasks) > limit:
         tasks = tasks[:limit]
         response["Link"] = next_page_link(request, Position(tasks[-1]["created_at"], tasks[-1]["id"]))
-    return tasks
+    # The rows are already TaskOut's fields and types (tests/test_selectors.py
+    # holds them to it): validating and dumping 100 of them again through the
+    # schema cost 0.25 ms of a 2.6 ms page, so they go straight to the
+    # renderer (the API's own). The 200 above still documents them.
+    response.content = RENDERER.render(request, tasks, response_status=200)
+    return response
 
 
 def _if_match(value: str | None) -> list[str] | None:

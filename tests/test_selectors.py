@@ -7,6 +7,7 @@ import pytest
 
 from tasks.models import Task
 from tasks.pagination import Position
+from tasks.schemas import TaskOut
 from tasks.selectors import LISTED_FIELDS, task_get, task_list
 
 NOON = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -60,6 +61,12 @@ def test_a_page_holds_the_types_the_orm_gives(user, tasks):
     assert type(row["id"]) is int and type(row["completed"]) is bool
     assert row["created_at"].tzinfo is not None and row["created_at"].utcoffset() == timedelta(0)
     assert row["completed_at"] == row["created_at"] + timedelta(minutes=5)
+
+
+def test_a_listed_row_is_exactly_what_the_api_documents(user, tasks):
+    # The list sends its rows to the renderer as they are (tasks/api.py).
+    for row in task_list(user_id=user.pk, limit=100):
+        assert TaskOut.model_validate(row).model_dump() == row
 
 
 def test_a_task_read_by_sql_equals_the_orms(user, tasks):

@@ -122,6 +122,16 @@ def test_list_returns_the_users_tasks_newest_first(client, user, auth):
     assert "Link" not in response
 
 
+def test_every_listed_task_is_its_whole_representation(client, user, auth):
+    tasks = [baker.make(Task, user=user, title="Open"), baker.make(Task, user=user, title="Done", description="")]
+    assert client.patch(task_url(tasks[1]) + "/complete", headers=auth).status_code == 200
+
+    response = client.get(tasks_url(user.pk), headers=auth)
+
+    assert response.json() == [representation(task) for task in reversed(tasks)]
+    assert response.json()[0]["completed_at"] is not None
+
+
 def test_list_of_a_user_without_tasks_is_an_empty_array(client, user, auth):
     response = client.get(tasks_url(user.pk), headers=auth)
 

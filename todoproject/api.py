@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError, Throttled, ValidationError
 from tasks.api import router as tasks_router
 from tasks.services import IdempotencyKeyReused, PreconditionFailed
 from todoproject.health import DB_UNAVAILABLE_ERRORS, database_unavailable
-from todoproject.renderers import ORJSONRenderer
+from todoproject.renderers import RENDERER
 from todoproject.schemas import error_items
 from users.api import router as users_router
 from users.auth import require_active_user
@@ -28,7 +28,7 @@ api = NinjaAPI(
     description="Tasks of many users, each seeing only their own. Authenticate with "
     "`POST /api/auth/token`, then send `Authorization: Bearer <access_token>`.",
     urls_namespace="api",
-    renderer=ORJSONRenderer(),
+    renderer=RENDERER,
 )
 api.add_router("/auth/", users_router)
 api.add_router("/", tasks_router)

@@ -17,3 +17,6 @@ class ORJSONRenderer(BaseRenderer):
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
         return orjson.dumps(data, option=orjson.OPT_UTC_Z)
+
+
+RENDERER = ORJSONRenderer()
