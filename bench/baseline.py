@@ -24,7 +24,10 @@ _connection = None
 def cursor():
     global _connection
     if _connection is None or _connection.closed:
-        _connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+        # Prepared after five runs, as the service's are; not behind a
+        # transaction-mode pooler, which cannot keep them (as for the service).
+        pooled = os.environ.get("DATABASE_POOLER") == "true"
+        _connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True, prepare_threshold=None if pooled else 5)
     return _connection.cursor()
 
 

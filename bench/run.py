@@ -7,7 +7,9 @@ its own token and target. Beside it runs bench/baseline.py, the same list and
 get with no framework, so each figure is also a ratio to that floor. Prints
 req/s, p50, p99, non-2xx and peak worker memory per operation, the floors of
 issue #3, and the EXPLAIN plans of the deep-user list queries. Any non-2xx
-answer fails the run.
+answer fails the run. With --pgbouncer-port both servers reach PostgreSQL
+through PgBouncer in transaction mode, as production does through Neon's
+pooled host.
 """
 
 import argparse
@@ -33,6 +35,10 @@ parser.add_argument("--connections", type=int, default=16)
 parser.add_argument("--duration", type=int, default=5, help="seconds per operation and round")
 parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the compared figures")
 parser.add_argument("--port", type=int, default=8500, help="the service; the baseline gets the next port")
+parser.add_argument(
+    "--pgbouncer-port", type=int,
+    help="serve both through PgBouncer in transaction mode on this port (.ci/pgbouncer), as behind Neon's pooler",
+)
 args = parser.parse_args()
 
 os.environ.update(
@@ -127,9 +133,20 @@ OPERATIONS = {
 BASELINE = ["list, 10 tasks", "list, 1,000 tasks", "list, 100,000 tasks", "get"]
 
 
+def pooled() -> dict[str, str]:
+    """The environment that sends both servers through PgBouncer, started here."""
+    if args.pgbouncer_port is None:
+        return {}
+    subprocess.run([str(ROOT / ".ci" / "pgbouncer"), "start", POOLER_DIR, str(args.pgbouncer_port)], check=True)
+    url = urlsplit(args.database_url)
+    user = url.username + (f":{url.password}" if url.password else "")
+    pooled_url = url._replace(netloc=f"{user}@{url.hostname}:{args.pgbouncer_port}").geturl()
+    return {"DATABASE_URL": pooled_url, "DATABASE_POOLER": "true"}
+
+
 def start_server(app: str, port: int, name: str) -> subprocess.Popen:
     log = open(RESULTS / f"{name}.log", "w")
-    env = {**os.environ, "PORT": str(port)}
+    env = {**os.environ, **SERVED, "PORT": str(port)}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", app],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -199,6 +216,8 @@ def explain(title: str, **query) -> None:
 if shutil.which("wrk") is None:
     subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
 RESULTS.mkdir(exist_ok=True)
+POOLER_DIR = str(RESULTS / "pgbouncer")
+SERVED = pooled()
 service = start_server("todoproject.wsgi", args.port, "service")
 baseline = start_server("bench.baseline:app", args.port + 1, "baseline")
 # Compared figures are measured in alternating rounds (baseline, service,
@@ -229,6 +248,8 @@ finally:
     for server in (service, baseline):
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    if SERVED:
+        subprocess.run([str(ROOT / ".ci" / "pgbouncer"), "stop", POOLER_DIR], check=True)
 
 
 def median_run(measured: list[dict]) -> dict:
@@ -249,7 +270,8 @@ depth = {name: median_ratio(runs[("depth", name)], runs[("depth", "list, 10 task
 cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
 print(
     f"\n{os.cpu_count()} cores ({cpu}); {args.workers} sync workers each; wrk -t2 -c{args.connections} -d{args.duration}s; "
-    f"compared figures: median of {args.rounds} alternating rounds\n"
+    f"compared figures: median of {args.rounds} alternating rounds"
+    + ("; both through PgBouncer in transaction mode\n" if SERVED else "\n")
 )
 print("| operation | req/s | p50 ms | p99 ms | non-2xx | peak RSS/worker MB | req/s vs baseline |")
 print("|---|---:|---:|---:|---:|---:|---:|")
