@@ -2,12 +2,15 @@
 
 Asked of the database's own planner, on each backend the suite runs on, with
 statistics gathered over users of very different sizes (a planner prefers
-another plan exactly when sizes differ).
+another plan exactly when sizes differ), both for the page as run and for the
+generic plan PostgreSQL may keep for a prepared statement.
 """
+
+import re
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from psycopg.sql import Literal
 from django.utils.timezone import now
 
 from tasks.models import Task
@@ -15,13 +18,40 @@ from tasks.pagination import Position
 from tasks.selectors import task_list
 
 
-def plan_of(**query) -> str:
-    with CaptureQueriesContext(connection) as captured:
+def statement_of(**query) -> tuple[str, list]:
+    """The selector's SQL as sent: placeholders and parameters apart."""
+    sent = []
+
+    def record(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
         task_list(**query)
-    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    return sent[-1]
+
+
+def plan_of(prepared: bool, **query) -> str:
+    """The plan of one page as run, or as a prepared statement may run it
+    (psycopg prepares a statement's sixth run on a connection, and PostgreSQL
+    may then settle on one generic plan made without the parameters' values)."""
+    sql, params = statement_of(**query)
     with connection.cursor() as cursor:
-        cursor.execute(explain + captured.captured_queries[-1]["sql"])
-        return "\n".join(str(row) for row in cursor.fetchall())
+        if connection.vendor == "sqlite":
+            # SQLite plans each statement as it is prepared, before any value is bound.
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        elif not prepared:
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            numbered = iter(range(1, len(params) + 1))
+            cursor.execute("PREPARE page AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql))
+            values = ", ".join(Literal(value).as_string(connection.connection) for value in params)
+            cursor.execute(f"EXPLAIN EXECUTE page({values})")
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+        if prepared and connection.vendor != "sqlite":
+            cursor.execute("DEALLOCATE page")
+    return plan
 
 
 @pytest.fixture
@@ -52,12 +82,13 @@ def indexes_for(completed: bool | None, count: int) -> set[str]:
 
 @pytest.mark.parametrize("count", [10, 1_000, 3_000])
 @pytest.mark.parametrize("completed", [None, True])
-def test_a_page_is_read_in_index_order_without_sorting(users_of_every_size, count, completed):
+@pytest.mark.parametrize("prepared", [False, True], ids=["as run", "prepared"])
+def test_a_page_is_read_in_index_order_without_sorting(users_of_every_size, count, completed, prepared):
     user = users_of_every_size[count]
     newest = Task.objects.filter(user=user).first()
 
     for after in (None, Position(newest.created_at, newest.pk)):
-        plan = plan_of(user_id=user.pk, completed=completed, after=after, limit=101)
+        plan = plan_of(prepared, user_id=user.pk, completed=completed, after=after, limit=101)
 
         assert any(f"{index} " in plan for index in indexes_for(completed, count)), plan
         assert "Sort" not in plan and "TEMP B-TREE" not in plan
