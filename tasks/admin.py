@@ -6,14 +6,6 @@ from tasks.models import Task
 from tasks.services import task_bulk_set_completed, task_sync_completed_at
 
 
-class TaskInline(admin.TabularInline):
-    model = Task
-    fields = ("title", "completed", "completed_at", "created_at", "updated_at")
-    readonly_fields = ("completed_at", "created_at", "updated_at")
-    extra = 0
-    show_change_link = True
-
-
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     list_display = ("title", "owner", "completed", "completed_at", "created_at", "updated_at")

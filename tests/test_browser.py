@@ -86,6 +86,26 @@ def test_support_person_finds_tasks_and_marks_them_complete_in_the_admin(page, l
     page.screenshot(path=ARTIFACTS / "admin-task-list.png", full_page=True)
 
 
+def test_staff_deactivate_a_user_with_hundreds_of_tasks_and_open_their_tasks(page, live_server, make_user):
+    make_user("admin@example.com", is_staff=True, is_superuser=True)
+    owner = make_user("ada@example.com")
+    Task.objects.bulk_create(Task(user=owner, title=f"Task {i}") for i in range(400))
+    baker.make(Task, user=make_user("bob@example.com"), title="Bob's task")
+
+    sign_in(page, live_server.url, "admin@example.com", f"/admin/users/user/{owner.pk}/change/")
+    page.uncheck("#id_is_active")
+    page.click("input[name=_continue]")
+
+    assert "was changed successfully" in page.locator(".messagelist").inner_text()
+    owner.refresh_from_db()
+    assert owner.is_active is False
+    assert owner.tasks.count() == 400
+    page.click("text=400 task(s)")
+    page.wait_for_selector("#result_list")
+    assert page.locator(".paginator").inner_text().strip().endswith("400 tasks")
+    assert "Bob's task" not in page.locator("#result_list").inner_text()
+
+
 def test_api_docs_show_every_operation(page, live_server):
     schema = api.get_openapi_schema()
     expected = {(method.upper(), path) for path, item in schema["paths"].items() for method in item}
