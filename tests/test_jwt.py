@@ -10,6 +10,7 @@ import jwt
 import pytest
 from django.conf import settings
 
+import users.tokens
 from tasks.models import Task
 from users.tokens import access_token_issue
 
@@ -91,6 +92,41 @@ def test_an_expired_token_within_the_leeway_is_accepted(client, user):
     token = signed({"sub": str(user.pk), "exp": now() - settings.JWT_LEEWAY + 10})
 
     assert call(client, user, token).status_code == 201
+
+
+def test_a_token_accepted_before_is_refused_once_it_has_expired(client, user, monkeypatch):
+    token = signed({"sub": str(user.pk), "exp": now() + 60})
+    assert call(client, user, token).status_code == 201
+    later = time.time() + 60 + settings.JWT_LEEWAY + 1
+    monkeypatch.setattr(users.tokens.time, "time", lambda: later)
+
+    response = call(client, user, token)
+
+    assert response.status_code == 401
+    assert Task.objects.count() == 1
+
+
+def test_a_token_accepted_before_is_refused_once_the_secret_has_changed(client, user, settings):
+    token = signed({"sub": str(user.pk), "exp": now() + 60})
+    assert call(client, user, token).status_code == 201
+    settings.JWT_SECRET = "a rotated secret of thirty-two or more characters"
+
+    response = call(client, user, token)
+
+    assert response.status_code == 401
+    assert Task.objects.count() == 1
+
+
+@pytest.mark.parametrize("name, value", [("JWT_AUDIENCE", "task-api"), ("JWT_ISSUER", "https://auth.example.com")])
+def test_a_token_accepted_before_is_refused_once_its_claims_are_required(client, user, settings, name, value):
+    token = signed({"sub": str(user.pk), "exp": now() + 60})
+    assert call(client, user, token).status_code == 201
+    setattr(settings, name, value)
+
+    response = call(client, user, token)
+
+    assert response.status_code == 401
+    assert Task.objects.count() == 1
 
 
 @pytest.fixture
