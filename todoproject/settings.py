@@ -91,11 +91,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "todoproject.middleware.JsonApiErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The todoproject.middleware ones are Django's own, run for the admin's
+    # pages only: the API and the probes need none of them (it says why).
+    "todoproject.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "todoproject.middleware.AuthenticationMiddleware",
+    "todoproject.middleware.MessageMiddleware",
 ]
 
 ROOT_URLCONF = "todoproject.urls"
