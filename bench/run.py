@@ -3,8 +3,9 @@
 Starts the service as production does (gunicorn with gunicorn.conf.py, DEBUG
 off, PostgreSQL), seeds users with 10, 1,000 and 100,000 tasks by bulk insert,
 and drives every operation with wrk from a separate process, each request with
-its own token and target. Beside it runs bench/baseline.py, the same list and
-get with no framework, so each figure is also a ratio to that floor. Prints
+its user's token (one per user, as a client keeps it) and its own target.
+Beside it runs bench/baseline.py, the same list and get with no framework, so
+each figure is also a ratio to that floor. Prints
 req/s, p50, p99, non-2xx and peak worker memory per operation, the floors of
 issue #3, and the EXPLAIN plans of the deep-user list queries. Any non-2xx
 answer fails the run. With --pgbouncer-port both servers reach PostgreSQL
@@ -214,6 +215,8 @@ def explain(title: str, **query) -> None:
 
 
 if shutil.which("wrk") is None:
+    # A fresh machine's package lists may be empty: install would find nothing.
+    subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
     subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
 RESULTS.mkdir(exist_ok=True)
 POOLER_DIR = str(RESULTS / "pgbouncer")
