@@ -123,9 +123,11 @@ TEMPLATES = [
 # "pool" option) could never lend more than this one connection; behind
 # PgBouncer or Neon's pooler the pooler already is the pool. Reconnecting per
 # request would add a TCP (and on Neon a TLS) handshake to every call.
-# Measured (bench/, get): the pool and CONN_MAX_AGE were within noise of each
-# other; the pool's own check is a round trip per checkout, while this
-# backend's check (todoproject/postgresql) costs none on a healthy connection.
+# Measured with bench/run.py (2 workers, one build, one machine): with the pool
+# (min 1, max 2 per worker, CONN_MAX_AGE 0) gets ran at 0.55x the raw floor's
+# req/s and lists at 0.48-0.68x; with this connection at 0.63x and 0.57-0.70x.
+# The pool checks each checkout with a round trip; this backend's check
+# (todoproject/postgresql) costs none on a healthy connection.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
