@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, NamedTuple
 
 from django.http import HttpRequest
+from django.utils.http import urlencode
 from pydantic import AfterValidator, StringConstraints
 
 from tasks.timestamps import from_micros, to_micros
@@ -47,6 +48,6 @@ Cursor = Annotated[str, StringConstraints(max_length=64), AfterValidator(cursor_
 
 def next_page_link(request: HttpRequest, after: Position) -> str:
     """The ``Link`` header value for the page after ``after``, keeping the other query parameters."""
-    query = request.GET.copy()
-    query["cursor"] = cursor_encode(after)
-    return f'<{request.build_absolute_uri(f"{request.path}?{query.urlencode()}")}>; rel="next"'
+    query = [(key, value) for key, values in request.GET.lists() if key != "cursor" for value in values]
+    query.append(("cursor", cursor_encode(after)))
+    return f'<{request.build_absolute_uri(f"{request.path}?{urlencode(query)}")}>; rel="next"'
