@@ -11,9 +11,9 @@ from datetime import timedelta
 from functools import lru_cache
 
 import jwt
-from jwt.exceptions import InvalidSubjectError
 from django.conf import settings
 from django.utils import timezone
+from jwt.exceptions import InvalidSubjectError
 
 from todoproject.schemas import MAX_ID
 from users.models import User
