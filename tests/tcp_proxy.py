@@ -4,6 +4,13 @@ import socket
 import threading
 
 
+def free_loopback_port() -> int:
+    """A port nothing listens on now, so parallel test runs on one machine do not collide."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class TcpProxy:
     def __init__(self, listen_port: int, target: tuple[str, int]):
         self.listen_port = listen_port

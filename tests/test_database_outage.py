@@ -12,11 +12,11 @@ import pytest
 from django.db import connection
 
 from tasks.models import Task
-from tests.tcp_proxy import TcpProxy
+from tests.tcp_proxy import TcpProxy, free_loopback_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PROXY_PORT = 5441
+PROXY_PORT = free_loopback_port()
 # Far below a load balancer's or client's timeout: the point is to answer, not hang.
 FAST_ENOUGH_SECONDS = 2.0
 
