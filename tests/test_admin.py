@@ -125,3 +125,19 @@ def test_the_admin_cannot_store_a_title_the_api_would_refuse(client, staff, task
 
     assert response.status_code == 200
     assert Task.objects.get(pk=task.pk).title == "Buy milk"
+
+
+def test_the_admin_refuses_an_email_too_long_once_lower_cased(client, staff):
+    client.force_login(staff)
+    form = {
+        "email": "a@" + "İ" * 63 + "." + "İ" * 63 + ".com",
+        "usable_password": "true",
+        "password1": "a long enough pass",
+        "password2": "a long enough pass",
+    }
+
+    response = client.post(reverse("admin:users_user_add"), form)
+
+    assert response.status_code == 200
+    assert "at most 254 characters" in html.unescape(response.content.decode())
+    assert list(User.objects.values_list("email", flat=True)) == ["staff@example.com"]

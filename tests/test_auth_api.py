@@ -187,3 +187,18 @@ def test_a_token_from_another_service_with_the_same_secret_is_accepted(client, u
 
     assert response.status_code == 200
     assert response.json()["id"] == user.pk
+
+
+# 133 characters as sent, 259 lower-cased: "İ".lower() is "i̇", two code points.
+LENGTHENED_BY_LOWER_CASE = "a@" + "İ" * 63 + "." + "İ" * 63 + ".com"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [REGISTER, TOKEN])
+def test_an_email_too_long_once_lower_cased_is_a_validation_error(client, url):
+    response = post(client, url, {"email": LENGTHENED_BY_LOWER_CASE, "password": PASSWORD})
+
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert (error["loc"][-1], error["type"]) == ("email", "string_too_long")
+    assert not User.objects.exists()

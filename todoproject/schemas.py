@@ -4,7 +4,8 @@ import unicodedata
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 # Category Cc covers NUL and the other C0/C1 controls; Cs (lone surrogates)
 # cannot be encoded as UTF-8 and would fail in the database driver.
@@ -25,6 +26,62 @@ def _reject_control_characters(allowed: frozenset[str]):
 NoControlChars = _reject_control_characters(frozenset())
 # Multi-line text: line breaks and tabs are content, other controls are not.
 NoControlCharsExceptWhitespace = _reject_control_characters(frozenset("\n\r\t"))
+
+_ZWJ = "\u200d"
+
+
+def _joins_two_visible_characters(value: str, index: int) -> bool:
+    if index == 0 or index == len(value) - 1:
+        return False
+    return all(
+        not neighbour.isspace() and unicodedata.category(neighbour) != "Cf"
+        for neighbour in (value[index - 1], value[index + 1])
+    )
+
+
+def _reject_format_characters(value: str) -> str:
+    for index, char in enumerate(value):
+        if unicodedata.category(char) != "Cf":
+            continue
+        # Emoji sequences (👩‍💻) and some scripts join two visible
+        # characters with it; anywhere else it is as invisible as the rest.
+        if char == _ZWJ and _joins_two_visible_characters(value, index):
+            continue
+        raise ValueError(f"invisible format character U+{ord(char):04X} is not allowed")
+    return value
+
+
+# Text shown as a label (titles): category Cf is invisible (zero-width spaces,
+# BOMs) or reorders what is shown (U+202E right-to-left override), so a title
+# could look empty or read differently from what it is.
+NoFormatChars = AfterValidator(_reject_format_characters)
+
+
+def max_length_after_normalising(max_length: int) -> AfterValidator:
+    """The length checked again after a normaliser: lower-casing can lengthen a
+    string ("İ" is two code points lower-cased), past what the column holds."""
+
+    def check(value: str) -> str:
+        if len(value) > max_length:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": max_length},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _query_bool(value: Any) -> bool:
+    # Pydantic's lax bool takes 1, yes, on, t...; the contract says true|false.
+    if value not in ("true", "false"):
+        raise PydanticCustomError("bool_parsing", "Input should be 'true' or 'false'")
+    return value == "true"
+
+
+# A query-string boolean: exactly "true" or "false", as strict as the body's booleans.
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 # Every id the database can hold; a larger number is a validation error,
 # not a bigint overflow inside PostgreSQL.

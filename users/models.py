@@ -1,7 +1,10 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+EMAIL_MAX_LENGTH = 254
 
 
 def normalize_email(email: str) -> str:
@@ -26,7 +29,7 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField(max_length=254, unique=True)
+    email = models.EmailField(max_length=EMAIL_MAX_LENGTH, unique=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -52,3 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)
+        # Lower-casing can lengthen an address ("İ" is two code points
+        # lower-cased): validated again as it will be stored.
+        try:
+            self._meta.get_field("email").run_validators(self.email)
+        except ValidationError as exc:
+            raise ValidationError({"email": exc.error_list}) from exc

@@ -6,7 +6,8 @@ from django.core.validators import validate_email
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, StringConstraints
 
-from todoproject.schemas import NoControlChars
+from todoproject.schemas import NoControlChars, max_length_after_normalising
+from users.models import EMAIL_MAX_LENGTH, normalize_email
 
 
 def _valid_email(value: str) -> str:
@@ -18,7 +19,12 @@ def _valid_email(value: str) -> str:
 
 
 EmailText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254), NoControlChars
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=EMAIL_MAX_LENGTH),
+    NoControlChars,
+    # As stored, and measured again as stored: a 500 (value too long) otherwise.
+    AfterValidator(normalize_email),
+    max_length_after_normalising(EMAIL_MAX_LENGTH),
 ]
 Email = Annotated[EmailText, AfterValidator(_valid_email)]
 # Bounded so a megabyte "password" cannot keep a worker hashing.
