@@ -13,7 +13,7 @@ from tasks.schemas import CompleteIn, TaskIn, TaskOut, TaskPatch
 from tasks.selectors import task_get, task_list
 from tasks.services import task_create, task_delete, task_set_completed, task_update
 from todoproject.renderers import RENDERER
-from todoproject.schemas import Error, Id, ValidationErrorOut
+from todoproject.schemas import Error, Id, QueryBool, ValidationErrorOut
 from todoproject.throttles import WritesUserThrottle
 from users.auth import OwnerJWTAuth, OwnerReadAuth, require_active_user
 
@@ -39,7 +39,7 @@ def list_tasks(
     request: HttpRequest,
     response: HttpResponse,
     user_id: UserId,
-    completed: bool | None = Query(None, description="Only completed (true) or open (false) tasks"),
+    completed: QueryBool | None = Query(None, description="Only completed (true) or open (false) tasks"),
     limit: int = Query(100, ge=1, le=500, description="Page size"),
     cursor: Cursor | None = Query(None, description="Opaque; taken from a Link header"),
 ):

@@ -5,12 +5,13 @@ from ninja import Schema
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, StringConstraints
 
 from tasks.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
-from todoproject.schemas import NoControlChars, NoControlCharsExceptWhitespace
+from todoproject.schemas import NoControlChars, NoControlCharsExceptWhitespace, NoFormatChars
 
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH),
     NoControlChars,
+    NoFormatChars,
 ]
 _DescriptionText = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
 Description = Annotated[

@@ -1,8 +1,11 @@
 """Bad input is answered with the contract's JSON error, never a 500, and changes nothing."""
 
 import base64
+import sys
+import unicodedata
 
 import pytest
+from django.utils import timezone
 
 from tasks.models import Task
 
@@ -26,6 +29,12 @@ CASES = [
     ("line break in title", "post", "", {"title": "a\nb"}, None, 422, "title"),
     ("DEL in title", "post", "", {"title": "a\x7fb"}, None, 422, "title"),
     ("lone surrogate in title", "post", "", '{"title": "a\\ud800b"}', None, 422, "title"),
+    ("zero-width space title", "post", "", {"title": "\u200b\u200b"}, None, 422, "title"),
+    ("BOM title", "post", "", {"title": "\ufeff"}, None, 422, "title"),
+    ("right-to-left override in title", "post", "", {"title": "invoice\u202etxt.exe"}, None, 422, "title"),
+    ("lone zero-width joiner title", "post", "", {"title": "\u200d"}, None, 422, "title"),
+    ("zero-width joiner before the text", "post", "", {"title": "\u200dmilk"}, None, 422, "title"),
+    ("zero-width joiner next to a space", "post", "", {"title": "milk \u200d eggs"}, None, 422, "title"),
     ("number title", "post", "", {"title": 123}, None, 422, "title"),
     ("null title", "post", "", {"title": None}, None, 422, "title"),
     ("list title", "post", "", {"title": ["a"]}, None, 422, "title"),
@@ -65,6 +74,10 @@ CASES = [
     ("limit above 500", "get", "", None, {"limit": "501"}, 422, "limit"),
     ("limit not a number", "get", "", None, {"limit": "ten"}, 422, "limit"),
     ("completed filter not a boolean", "get", "", None, {"completed": "maybe"}, 422, "completed"),
+    *[
+        (f"completed filter as {value!r}", "get", "", None, {"completed": value}, 422, "completed")
+        for value in ("1", "0", "yes", "no", "on", "off", "t", "f", "True", "FALSE", " true")
+    ],
     ("cursor garbage", "get", "", None, {"cursor": "%%%"}, 422, "cursor"),
     ("cursor of the wrong shape", "get", "", None, {"cursor": b64("x.y")}, 422, "cursor"),
     ("cursor out of range", "get", "", None, {"cursor": b64(f"{10**30}.1")}, 422, "cursor"),
@@ -112,3 +125,38 @@ def test_user_id_that_is_not_a_number_is_a_validation_error(client, user, auth):
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["path", "user_id"]
+
+
+FORMAT_CHARACTERS = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+
+
+def test_every_invisible_format_character_in_a_title_is_refused(client, user, auth):
+    refused = {}
+    for char in FORMAT_CHARACTERS:
+        response = client.post(
+            f"/api/{user.pk}/tasks", {"title": f"milk{char}eggs"}, content_type="application/json", headers=auth
+        )
+        refused[char] = response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "title"
+
+    # The zero-width joiner between two visible characters is what emoji sequences are made of.
+    assert [f"U+{ord(c):04X}" for c, ok in refused.items() if not ok] == ["U+200D"]
+    assert list(Task.objects.values_list("title", flat=True)) == ["milk\u200deggs"]
+
+
+@pytest.mark.parametrize("title", ["👩\u200d💻 review", "❤\ufe0f\u200d🔥", "क्\u200dष"], ids=repr)
+def test_a_title_with_an_emoji_or_script_joiner_is_kept_as_sent(client, user, auth, title):
+    response = client.post(f"/api/{user.pk}/tasks", {"title": title}, content_type="application/json", headers=auth)
+
+    assert response.status_code == 201
+    assert Task.objects.get().title == title
+
+
+@pytest.mark.parametrize("value, completed", [("true", True), ("false", False)])
+def test_the_completed_filter_takes_true_and_false(client, user, auth, value, completed):
+    Task.objects.create(user=user, title="done", completed=True, completed_at=timezone.now())
+    Task.objects.create(user=user, title="open")
+
+    response = client.get(f"/api/{user.pk}/tasks", {"completed": value}, headers=auth)
+
+    assert response.status_code == 200
+    assert [task["completed"] for task in response.json()] == [completed]
