@@ -1,35 +1,40 @@
-from typing import Annotated
-
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import parse_etags
 from django.urls import reverse
-from ninja import Header, Query, Router, Status
-from pydantic import Field
+from ninja import Body, Header, Path, Query, Router, Status
 
 from tasks.etags import etag_matches_weakly, task_etag
 from tasks.models import Task
 from tasks.pagination import Cursor, Position, next_page_link
-from tasks.schemas import CompleteIn, TaskIn, TaskOut, TaskPatch
+from tasks.schemas import CompleteIn, TaskIn, TaskOut, TaskPatch, TaskPut
 from tasks.selectors import task_get, task_list
 from tasks.services import task_create, task_delete, task_set_completed, task_update
 from todoproject.renderers import RENDERER
-from todoproject.schemas import Error, Id, QueryBool, ValidationErrorOut
+from todoproject.openapi import BODY_ERRORS, ETAG, LINK, LOCATION, response_headers, status_map
+from todoproject.schemas import Id, QueryBool
 from todoproject.throttles import WritesUserThrottle
 from users.auth import OwnerJWTAuth, OwnerReadAuth, require_active_user
 
-# Example values make every operation's "Try it out" in /api/docs a ready request.
-UserId = Annotated[Id, Field(json_schema_extra={"example": 7})]
-TaskId = Annotated[Id, Field(json_schema_extra={"example": 12})]
+# The type of the path's user id, apart from its description below.
+UserId = Id
+# Path parameters are described in their Path default: Ninja drops a
+# description given in the type's Annotated metadata. Example values make
+# every operation's "Try it out" in /api/docs a ready request. Views take
+# their parameters keyword-only, so one with a default may precede one without.
+OWNER_ID = Path(description="Your own user id (`user.id` of the token's user); anyone else's is 403", examples=[7])
+TASK_ID = Path(description="The task's id", examples=[12])
 
 router = Router(auth=OwnerJWTAuth(), throttle=WritesUserThrottle(), tags=["tasks"])
 
 # Every status an operation can answer, so the OpenAPI document tells the truth.
-READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut, 503: Error}
-WRITE_ERRORS = {400: Error, 412: Error, 429: Error, **READ_ERRORS}
+READ_ERRORS = (401, 403, 404, 422, 503)
+WRITE_ERRORS = (*READ_ERRORS, *BODY_ERRORS, 412, 429)
 
 @router.get(
     "/{user_id}/tasks",
-    response={200: list[TaskOut], 401: Error, 403: Error, 422: ValidationErrorOut, 503: Error},
+    operation_id="listTasks",
+    response=status_map({200: list[TaskOut]}, 401, 403, 422, 503),
+    openapi_extra=response_headers({200: [LINK]}),
     auth=OwnerReadAuth(),
     url_name="task_list",
     summary="List tasks, newest first",
@@ -38,7 +43,8 @@ WRITE_ERRORS = {400: Error, 412: Error, 429: Error, **READ_ERRORS}
 def list_tasks(
     request: HttpRequest,
     response: HttpResponse,
-    user_id: UserId,
+    *,
+    user_id: UserId = OWNER_ID,
     completed: QueryBool | None = Query(None, description="Only completed (true) or open (false) tasks"),
     limit: int = Query(100, ge=1, le=500, description="Page size"),
     cursor: Cursor | None = Query(None, description="Opaque; taken from a Link header"),
@@ -88,7 +94,9 @@ IfMatch = Header(
 
 @router.post(
     "/{user_id}/tasks",
-    response={201: TaskOut, 400: Error, 401: Error, 403: Error, 422: ValidationErrorOut, 429: Error, 503: Error},
+    operation_id="createTask",
+    response=status_map({201: TaskOut}, *BODY_ERRORS, 401, 403, 429, 503),
+    openapi_extra=response_headers({201: [LOCATION, ETAG]}),
     summary="Create a task",
     description="With an `Idempotency-Key`, a retry of the same request returns the task the "
     "first one created (201) and creates nothing; the key with another body is a 422.",
@@ -96,7 +104,8 @@ IfMatch = Header(
 def create_task(
     request: HttpRequest,
     response: HttpResponse,
-    user_id: UserId,
+    *,
+    user_id: UserId = OWNER_ID,
     payload: TaskIn,
     idempotency_key: str | None = Header(
         None,
@@ -115,7 +124,9 @@ def create_task(
 
 @router.get(
     "/{user_id}/tasks/{task_id}",
-    response={200: TaskOut, 304: None, **READ_ERRORS},
+    operation_id="getTask",
+    response=status_map({200: TaskOut, 304: None}, *READ_ERRORS),
+    openapi_extra=response_headers({200: [ETAG], 304: [ETAG]}),
     auth=OwnerReadAuth(),
     url_name="task_detail",
     summary="Get a task",
@@ -123,8 +134,9 @@ def create_task(
 def get_task(
     request: HttpRequest,
     response: HttpResponse,
-    user_id: UserId,
-    task_id: TaskId,
+    *,
+    user_id: UserId = OWNER_ID,
+    task_id: Id = TASK_ID,
     if_none_match: str | None = Header(
         None, alias="If-None-Match", description="304 with no body while the ETag is unchanged"
     ),
@@ -141,15 +153,18 @@ def get_task(
 
 @router.put(
     "/{user_id}/tasks/{task_id}",
-    response={200: TaskOut, **WRITE_ERRORS},
+    operation_id="replaceTask",
+    response=status_map({200: TaskOut}, *WRITE_ERRORS),
+    openapi_extra=response_headers({200: [ETAG]}),
     summary="Update a task (fields left out keep their values)",
 )
 def put_task(
     request: HttpRequest,
     response: HttpResponse,
-    user_id: UserId,
-    task_id: TaskId,
-    payload: TaskIn,
+    *,
+    user_id: UserId = OWNER_ID,
+    task_id: Id = TASK_ID,
+    payload: TaskPut,
     if_match: str | None = IfMatch,
 ):
     return _update(request, response, task_id, payload, if_match)
@@ -157,14 +172,17 @@ def put_task(
 
 @router.patch(
     "/{user_id}/tasks/{task_id}",
-    response={200: TaskOut, **WRITE_ERRORS},
+    operation_id="updateTask",
+    response=status_map({200: TaskOut}, *WRITE_ERRORS),
+    openapi_extra=response_headers({200: [ETAG]}),
     summary="Update some fields of a task",
 )
 def patch_task(
     request: HttpRequest,
     response: HttpResponse,
-    user_id: UserId,
-    task_id: TaskId,
+    *,
+    user_id: UserId = OWNER_ID,
+    task_id: Id = TASK_ID,
     payload: TaskPatch,
     if_match: str | None = IfMatch,
 ):
@@ -173,26 +191,34 @@ def patch_task(
 
 @router.delete(
     "/{user_id}/tasks/{task_id}",
-    response={204: None, 412: Error, 429: Error, **READ_ERRORS},
+    operation_id="deleteTask",
+    response=status_map({204: None}, *READ_ERRORS, 412, 429),
     summary="Delete a task",
 )
-def delete_task(request: HttpRequest, user_id: UserId, task_id: TaskId, if_match: str | None = IfMatch):
+def delete_task(
+    request: HttpRequest, *, user_id: UserId = OWNER_ID, task_id: Id = TASK_ID, if_match: str | None = IfMatch
+):
     task_delete(user_id=request.auth.pk, task_id=task_id, if_match=_if_match(if_match))
     return Status(204, None)
 
 
 @router.patch(
     "/{user_id}/tasks/{task_id}/complete",
-    response={200: TaskOut, **WRITE_ERRORS},
+    operation_id="setTaskCompletion",
+    response=status_map({200: TaskOut}, *WRITE_ERRORS),
+    openapi_extra=response_headers({200: [ETAG]}),
     summary="Toggle completion, or set it with a body",
     description='No body flips `completed`; `{"completed": true|false}` sets it, so a retry is harmless.',
 )
 def complete_task(
     request: HttpRequest,
     response: HttpResponse,
-    user_id: UserId,
-    task_id: TaskId,
-    payload: CompleteIn | None = None,
+    *,
+    user_id: UserId = OWNER_ID,
+    task_id: Id = TASK_ID,
+    # None only when no body was sent: a JSON null is validated as a
+    # CompleteIn and refused (422), so only an absent body toggles.
+    payload: CompleteIn = Body(None),
     if_match: str | None = IfMatch,
 ):
     task = task_set_completed(

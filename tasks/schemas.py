@@ -5,7 +5,7 @@ from ninja import Schema
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, StringConstraints
 
 from tasks.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
-from todoproject.schemas import NoControlChars, NoControlCharsExceptWhitespace, NoFormatChars
+from todoproject.schemas import NoControlChars, NoControlCharsExceptWhitespace, NoFormatChars, defaults_to
 
 Title = Annotated[
     str,
@@ -25,35 +25,47 @@ Description = Annotated[
 
 
 class TaskIn(Schema):
-    """Body of POST and PUT. For PUT, fields left out keep their values."""
+    """Body of POST: a new task; what is left out takes its default."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"example": {"title": "Buy milk", "description": "Semi-skimmed, 2 l"}},
+        json_schema_extra={"examples": [{"title": "Buy milk", "description": "Semi-skimmed, 2 l"}]},
     )
 
     title: Title
-    description: Description = ""
-    completed: StrictBool = False
+    description: Description = defaults_to("", "Free text; null is read as \"\".")
+    completed: StrictBool = defaults_to(False, "Whether the task is done.")
 
 
 class TaskPatch(Schema):
-    """Any subset of the fields; those left out keep their values."""
+    """Body of PATCH: any subset of the fields; those left out keep their values."""
 
     # The None defaults are never validated, so an omitted field is simply not
     # set, while an explicit "title": null is validated as a string and refused.
+    # Nor are they documented: a generated client sends only what it was given.
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"completed": True}}
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"completed": True}]})
 
     title: Title = None  # type: ignore[assignment]
     description: Description = None  # type: ignore[assignment]
     completed: StrictBool = None  # type: ignore[assignment]
 
 
+class TaskPut(TaskPatch):
+    """Body of PUT: a title, and any other field; those left out keep their values."""
+
+    # Not TaskIn: its defaults would tell a generated client to send
+    # `"completed": false` for a field its caller never named.
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"title": "Buy oat milk"}]})
+
+    title: Title
+
+
 class CompleteIn(Schema):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"completed": True}})
+    """Body of PATCH …/complete, which may also have none (a toggle)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"completed": True}]})
 
     completed: StrictBool
 

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from todoproject.openapi import COMMITTED_PATH, REGENERATE, openapi_document
+from todoproject.management.commands.export_openapi import COMMITTED_PATH, REGENERATE, openapi_document
 
 
 def test_committed_openapi_json_matches_the_code():

@@ -51,20 +51,23 @@ CASES = [
     ("completed_at in body", "post", "", {"title": "x", "completed_at": "2026-01-01T00:00:00Z"}, None, 422, "completed_at"),
     ("not JSON", "post", "", "{bad", None, 400, None),
     ("form encoded", "post", "", "title=x", None, 400, None),
-    ("JSON array", "post", "", "[]", None, 422, "payload"),
-    ("JSON string", "post", "", '"title"', None, 422, "payload"),
-    ("empty body", "post", "", "", None, 422, "payload"),
+    ("JSON array", "post", "", "[]", None, 422, "body"),
+    ("JSON string", "post", "", '"title"', None, 422, "body"),
+    ("empty body", "post", "", "", None, 422, "body"),
     ("patch null title", "patch", "/{task}", {"title": None}, None, 422, "title"),
     ("patch null completed", "patch", "/{task}", {"completed": None}, None, 422, "completed"),
     ("patch completed as 'false'", "patch", "/{task}", {"completed": "false"}, None, 422, "completed"),
     ("patch empty title", "patch", "/{task}", {"title": ""}, None, 422, "title"),
     ("patch unknown field", "patch", "/{task}", {"done": True}, None, 422, "done"),
-    ("patch not an object", "patch", "/{task}", "5", None, 422, "payload"),
+    ("patch not an object", "patch", "/{task}", "5", None, 422, "body"),
     ("put without title", "put", "/{task}", {"description": "x"}, None, 422, "title"),
     ("put not JSON", "put", "/{task}", "{'title': 'x'}", None, 400, None),
     ("complete with yes", "patch", "/{task}/complete", {"completed": "yes"}, None, 422, "completed"),
     ("complete with empty object", "patch", "/{task}/complete", {}, None, 422, "completed"),
     ("complete with extra field", "patch", "/{task}/complete", {"completed": True, "x": 1}, None, 422, "x"),
+    # Only no body at all toggles: a JSON null is a body, and not a CompleteIn.
+    ("complete with a null body", "patch", "/{task}/complete", "null", None, 422, "body"),
+    ("put with a null body", "put", "/{task}", "null", None, 422, "body"),
     ("task id not a number", "get", "/abc", None, None, 422, "task_id"),
     ("task id a decimal", "get", "/1.5", None, None, 422, "task_id"),
     ("task id zero", "get", "/0", None, None, 422, "task_id"),
@@ -118,6 +121,24 @@ def test_every_offending_field_is_named_at_once(client, user, auth):
 
     assert response.status_code == 422
     assert {error["loc"][-1] for error in response.json()["detail"]} == {"title", "description", "completed", "colour"}
+
+
+@pytest.mark.parametrize(
+    "body, loc",
+    [
+        ({}, ["body", "title"]),
+        ({"title": "x", "colour": "red"}, ["body", "colour"]),
+        ([], ["body"]),
+    ],
+    ids=["missing field", "unknown field", "not an object"],
+)
+def test_errors_locate_the_field_as_the_client_sent_it(client, user, auth, body, loc):
+    # Not ["body", "payload", "title"]: the view's parameter name is no part of the request.
+    response = client.post(f"/api/{user.pk}/tasks", body, content_type="application/json", headers=auth)
+
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [loc]
+    assert not Task.objects.exists()
 
 
 def test_user_id_that_is_not_a_number_is_a_validation_error(client, user, auth):

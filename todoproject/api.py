@@ -9,12 +9,12 @@ import math
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, Throttled, ValidationError
 
 from tasks.api import router as tasks_router
 from tasks.services import IdempotencyKeyReused, PreconditionFailed
 from todoproject.health import DB_UNAVAILABLE_ERRORS, database_unavailable
+from todoproject.openapi import TAGS, DocumentedAPI
 from todoproject.renderers import RENDERER
 from todoproject.schemas import error_items
 from users.api import router as users_router
@@ -22,13 +22,16 @@ from users.auth import require_active_user
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Task API",
     version="1.0.0",
     description="Tasks of many users, each seeing only their own. Authenticate with "
     "`POST /api/auth/token`, then send `Authorization: Bearer <access_token>`.",
     urls_namespace="api",
     renderer=RENDERER,
+    # Relative: the host that served the document; paths start with /api/.
+    servers=[{"url": "/", "description": "This service"}],
+    openapi_extra={"tags": TAGS},
 )
 api.add_router("/auth/", users_router)
 api.add_router("/", tasks_router)

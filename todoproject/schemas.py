@@ -1,10 +1,11 @@
 """Schemas and field types shared by every app's API."""
 
+import json
 import unicodedata
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 # Category Cc covers NUL and the other C0/C1 controls; Cs (lone surrogates)
@@ -83,26 +84,83 @@ def _query_bool(value: Any) -> bool:
 # A query-string boolean: exactly "true" or "false", as strict as the body's booleans.
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
+
+def _no_default(schema: dict[str, Any]) -> None:
+    del schema["default"]
+
+
+def defaults_to(value: Any, description: str) -> Any:
+    """A request body field that may be left out, and then is ``value``.
+
+    The default is said in the description, not as the schema's ``default``:
+    openapi-typescript makes a property with a default required in the body's
+    type, so a TypeScript client could not leave the field out.
+    """
+    return Field(value, description=f"{description} Default: `{json.dumps(value)}`.", json_schema_extra=_no_default)
+
+
 # Every id the database can hold; a larger number is a validation error,
 # not a bigint overflow inside PostgreSQL.
 MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class Error(Schema):
+def _fits_bigint(value: int) -> int:
+    if value > MAX_ID:
+        raise PydanticCustomError("less_than_equal", "Input should be less than or equal to {le}", {"le": MAX_ID})
+    return value
+
+
+# The bound is checked here rather than stated as the schema's `maximum`:
+# 2**63 - 1 is no JavaScript number, and a generated client would round it.
+# `int64` says the same to a reader and a generator.
+Id = Annotated[int, Field(ge=1, json_schema_extra={"format": "int64"}), AfterValidator(_fits_bigint)]
+
+# Ninja names the body after the view's parameter (`payload`): it is no part
+# of the request, so errors leave it out of `loc` (["body", "title"]).
+BODY_PARAMETER = "payload"
+
+
+# Not `Error`: TypeScript's and Swift's built-in, which a generated type would shadow.
+class ErrorOut(Schema):
+    """Every error but a validation error."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"detail": "Not found."}]})
+
     detail: str
 
 
 class ValidationErrorItem(Schema):
-    loc: list[str | int]
+    loc: list[str | int] = Field(description='Where, as the client sent it: `["body", "title"]`, `["query", "limit"]`')
     msg: str
     type: str
 
 
 class ValidationErrorOut(Schema):
+    """422: every offending field at once."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": [
+                        {"loc": ["body", "title"], "msg": "Field required", "type": "missing"},
+                        {"loc": ["query", "limit"], "msg": "Input should be less than or equal to 500", "type": "less_than_equal"},
+                    ]
+                }
+            ]
+        }
+    )
+
     detail: list[ValidationErrorItem]
 
 
+def client_loc(loc: tuple | list) -> list[str | int]:
+    """``loc`` as the client sent it: without the body parameter's name."""
+    if len(loc) >= 2 and loc[0] == "body" and loc[1] == BODY_PARAMETER:
+        return ["body", *loc[2:]]
+    return list(loc)
+
+
 def error_items(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep the documented keys only: pydantic's ``ctx`` may hold exception objects."""
-    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
+    """Keep the documented keys only (pydantic's ``ctx`` may hold exception objects)."""
+    return [{"loc": client_loc(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]

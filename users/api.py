@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from todoproject.schemas import Error, ValidationErrorOut
+from todoproject.openapi import BODY_ERRORS, status_map
 from todoproject.throttles import AuthEmailThrottle, AuthIpThrottle
 from users.auth import JWTAuth
 from users.models import User
@@ -25,7 +25,8 @@ def _auth_out(user: User) -> dict:
 
 @router.post(
     "/register",
-    response={201: AuthOut, 400: Error, 409: Error, 422: ValidationErrorOut, 429: Error, 503: Error},
+    operation_id="register",
+    response=status_map({201: AuthOut}, *BODY_ERRORS, 409, 429, 503),
     summary="Create an account and get an access token",
     throttle=AUTH_THROTTLES,
 )
@@ -35,7 +36,7 @@ def register(request: HttpRequest, payload: RegisterIn):
     except DjangoValidationError as exc:
         raise ValidationError(
             [
-                {"loc": ["body", "payload", "password"], "msg": message, "type": "password_too_weak"}
+                {"loc": ["body", "password"], "msg": message, "type": "password_too_weak"}
                 for message in exc.messages
             ]
         ) from exc
@@ -46,7 +47,8 @@ def register(request: HttpRequest, payload: RegisterIn):
 
 @router.post(
     "/token",
-    response={200: AuthOut, 400: Error, 401: Error, 422: ValidationErrorOut, 429: Error, 503: Error},
+    operation_id="createToken",
+    response=status_map({200: AuthOut}, *BODY_ERRORS, 401, 429, 503),
     summary="Exchange email and password for an access token",
     throttle=AUTH_THROTTLES,
 )
@@ -57,6 +59,12 @@ def token(request: HttpRequest, payload: TokenIn):
     return _auth_out(user)
 
 
-@router.get("/me", auth=JWTAuth(), response={200: UserOut, 401: Error, 503: Error}, summary="The current user")
+@router.get(
+    "/me",
+    operation_id="getCurrentUser",
+    auth=JWTAuth(),
+    response=status_map({200: UserOut}, 401, 503),
+    summary="The current user",
+)
 def me(request: HttpRequest):
     return request.auth
