@@ -125,8 +125,8 @@ def _error_response_headers(document: dict) -> None:
 
 def _parameters_not_nullable(document: dict) -> None:
     # `str | None = Header(None)` is Python for "may be left out"; a query
-    # or header value is never JSON null, and generated clients that are
-    # told it may be one send "None" or refuse to build the request.
+    # or header value is never JSON null, and a generated Python client told
+    # it may be one hands the None on to httpx, which raises.
     for operation in _operations(document):
         for parameter in operation.get("parameters", []):
             schema = parameter["schema"]
@@ -147,7 +147,7 @@ def _parameter_examples(document: dict) -> None:
 
 def _bodies_by_reference(document: dict) -> None:
     # A body with a default (the toggle's: none) comes wrapped in a one-item
-    # allOf, which some generators turn into an anonymous type of its own.
+    # allOf, which says nothing more than the $ref (Redocly warns of it).
     for operation in _operations(document):
         for media in operation.get("requestBody", {}).get("content", {}).values():
             if list(media["schema"]) == ["allOf"] and len(media["schema"]["allOf"]) == 1:
