@@ -1,5 +1,7 @@
 import pytest
+from django.core import signals
 from django.core.cache import cache
+from django.db import close_old_connections
 from django.test import Client
 from model_bakery import baker
 
@@ -64,3 +66,14 @@ def other_task(other_user) -> Task:
 def _fresh_rate_limits():
     # Rate-limit counters live in the cache; each test starts with none spent.
     cache.clear()
+
+
+@pytest.fixture
+def wsgi_in_test_transaction():
+    # As Django's test Client does: a raw WSGI request would otherwise close
+    # the connection (and the test's transaction) when it finishes.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

@@ -9,12 +9,13 @@ import math
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from ninja.errors import AuthenticationError, Throttled, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from tasks.api import router as tasks_router
 from tasks.services import IdempotencyKeyReused, PreconditionFailed
 from todoproject.health import DB_UNAVAILABLE_ERRORS, database_unavailable
 from todoproject.openapi import TAGS, DocumentedAPI
+from todoproject.parsers import NotJSONMediaType, StrictJSONParser
 from todoproject.renderers import RENDERER
 from todoproject.schemas import error_items
 from users.api import router as users_router
@@ -29,6 +30,7 @@ api = DocumentedAPI(
     "`POST /api/auth/token`, then send `Authorization: Bearer <access_token>`.",
     urls_namespace="api",
     renderer=RENDERER,
+    parser=StrictJSONParser(),
     # Relative: the host that served the document; paths start with /api/.
     servers=[{"url": "/", "description": "This service"}],
     openapi_extra={"tags": TAGS},
@@ -56,6 +58,15 @@ def unprocessable(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         except AuthenticationError as error:
             return unauthorized(request, error)
     return api.create_response(request, {"detail": error_items(exc.errors)}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja answers every failure of the body parser 400; a body that is not
+    # JSON at all is told so (todoproject/parsers.py says why it matters).
+    if isinstance(exc.__cause__, NotJSONMediaType):
+        return api.create_response(request, {"detail": str(exc.__cause__)}, status=415)
+    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
 
 
 @api.exception_handler(ObjectDoesNotExist)

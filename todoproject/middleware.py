@@ -1,3 +1,4 @@
+import io
 import logging
 import re
 import time
@@ -6,6 +7,7 @@ from http import HTTPStatus
 
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
+from django.conf import settings
 from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -78,6 +80,59 @@ class JsonApiErrorsMiddleware:
                     json_response[header] = response[header]
             return json_response
         return response
+
+
+class ChunkedBodyMiddleware:
+    """WSGI middleware: a chunked request body gets read, and a Content-Length.
+
+    Django reads CONTENT_LENGTH bytes of a body and no more, so without one
+    a chunked body (curl -T, Go and Java streaming clients) looked empty:
+    PATCH …/complete {"completed": true} toggled. Gunicorn decodes the
+    chunks and ends the input with the body (``wsgi.input_terminated``), so
+    the body is read to its end here, at most one byte past the size limit:
+    a longer one is then refused by Django like any other (413). A server
+    that does not end the input leaves the request to LengthRequiredMiddleware.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if (
+            "HTTP_TRANSFER_ENCODING" in environ
+            and not environ.get("CONTENT_LENGTH")
+            and environ.get("wsgi.input_terminated")
+        ):
+            body = environ["wsgi.input"].read(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            del environ["HTTP_TRANSFER_ENCODING"]
+        return self.app(environ, start_response)
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class LengthRequiredMiddleware:
+    """Under /api/, a body whose end is not known is refused (411), not taken for none.
+
+    A chunked body that ChunkedBodyMiddleware could not read (a server that
+    does not end wsgi.input with it) looks empty to Django: PATCH
+    …/complete would toggle instead of setting what the body says.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            "HTTP_TRANSFER_ENCODING" in request.META
+            and request.method in _BODY_METHODS
+            and request.path_info.startswith("/api/")
+        ):
+            detail = "Send the body with a Content-Length."
+            return JsonResponse({"detail": detail}, status=HTTPStatus.LENGTH_REQUIRED)
+        return self.get_response(request)
 
 
 # An incoming id is kept only if it is short and safe to put in a log line

@@ -75,9 +75,10 @@ HEADERS: dict[str, dict[str, Any]] = {
 # Set by the API-wide handlers (todoproject/api.py), so declared wherever the status is.
 ERROR_HEADERS: dict[int, tuple[str, ...]] = {401: (WWW_AUTHENTICATE,), 429: (RETRY_AFTER,), 503: (RETRY_AFTER,)}
 
-# What any operation that reads a JSON body can answer: not JSON (400), over
-# DATA_UPLOAD_MAX_MEMORY_SIZE (413), not valid (422).
-BODY_ERRORS = (400, 413, 422)
+# What any operation that reads a JSON body can answer: not JSON (400), a
+# length the server cannot tell (411, todoproject/middleware.py), over
+# DATA_UPLOAD_MAX_MEMORY_SIZE (413), not sent as JSON (415), not valid (422).
+BODY_ERRORS = (400, 411, 413, 415, 422)
 
 BEARER = "bearerAuth"
 BEARER_SCHEME = {

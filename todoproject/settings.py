@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "todoproject.middleware.JsonApiErrorsMiddleware",
+    # Before any view reads a body; inside CORS, so its 411 carries the CORS headers.
+    "todoproject.middleware.LengthRequiredMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The todoproject.middleware ones are Django's own, run for the admin's
     # pages only: the API and the probes need none of them (it says why).
