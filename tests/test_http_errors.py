@@ -22,8 +22,9 @@ def test_an_unknown_route_is_a_json_404(client, debug, path):
 @pytest.mark.parametrize(
     "method, path, allowed",
     [
-        ("put", "/api/1/tasks", {"GET", "POST"}),
-        ("post", "/api/1/tasks/2", {"GET", "PUT", "PATCH", "DELETE"}),
+        # HEAD wherever GET is (issue #12: it was 405 before).
+        ("put", "/api/1/tasks", {"GET", "HEAD", "POST"}),
+        ("post", "/api/1/tasks/2", {"GET", "HEAD", "PUT", "PATCH", "DELETE"}),
         ("get", "/api/1/tasks/2/complete", {"PATCH"}),
         ("get", "/api/auth/register", {"POST"}),
     ],

@@ -135,6 +135,36 @@ class LengthRequiredMiddleware:
         return self.get_response(request)
 
 
+class HeadAsGetMiddleware:
+    """HEAD is answered as GET is, without the body (RFC 9110 §9.3.2).
+
+    The API's routes are declared for GET only; Ninja would answer 405.
+    The Content-Length (set by CommonMiddleware, inside) stays the GET's.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "HEAD":
+            return _allow_head(self.get_response(request))
+        request.method = "GET"
+        try:
+            response = self.get_response(request)
+        finally:
+            request.method = "HEAD"
+        if not response.streaming:
+            response.content = b""
+        return _allow_head(response)
+
+
+def _allow_head(response: HttpResponse) -> HttpResponse:
+    allowed = response.get("Allow")
+    if allowed and "GET" in allowed.split(", ") and "HEAD" not in allowed.split(", "):
+        response["Allow"] = f"{allowed}, HEAD"
+    return response
+
+
 # An incoming id is kept only if it is short and safe to put in a log line
 # and a header (a proxy's uuid, a trace id); anything else gets a fresh one.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")

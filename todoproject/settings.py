@@ -82,6 +82,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so the log line and X-Request-ID cover every response.
     "todoproject.middleware.RequestLogMiddleware",
+    # Outside everything else, so HEAD is GET to all of it, and the Allow of
+    # every 405 (JsonApiErrorsMiddleware's too) names HEAD beside GET.
+    "todoproject.middleware.HeadAsGetMiddleware",
     # Outside JsonApiErrorsMiddleware, so the CORS headers also reach error
     # responses it rewrites, and preflights stop here.
     "corsheaders.middleware.CorsMiddleware",
