@@ -178,3 +178,51 @@ def test_rate_limiting_adds_no_database_query_to_a_write(client, user, auth, set
         return len(queries)
 
     assert queries_for_a_create("100/min") == queries_for_a_create(None)
+
+
+def admin_login(client, password, email="root@example.com", ip="10.0.6.1"):
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": email, "password": password}, REMOTE_ADDR=ip
+    )
+
+
+@pytest.fixture
+def superuser(make_user):
+    return make_user("root@example.com", is_staff=True, is_superuser=True)
+
+
+def assert_admin_refused(client, response):
+    assert response.status_code == 429
+    assert response["Content-Type"].startswith("text/html")
+    assert "Too many login attempts" in response.content.decode()
+    assert 1 <= int(response["Retry-After"]) <= 3600
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("scope", ["auth_email", "auth_ip"])
+def test_wrong_admin_passwords_lock_the_admin_login_even_for_the_right_one(client, superuser, rates, scope):
+    # Per hour: the lock must outlast the test however slow the machine.
+    rates(scope, f"{LIMIT}/hour")
+    for n in range(LIMIT):
+        wrong = admin_login(client, f"guess {n}", ip="10.0.6.1" if scope == "auth_ip" else f"10.0.7.{n}")
+        assert wrong.status_code == 200 and "_auth_user_id" not in client.session
+
+    assert_admin_refused(client, admin_login(client, PASSWORD, email=" ROOT@example.com", ip="10.0.6.1"))
+
+
+def test_guesses_through_the_api_and_the_admin_share_one_budget(client, superuser, rates):
+    rates("auth_email", f"{LIMIT}/hour")
+    for n in range(LIMIT):
+        assert login(client, email="root@example.com", ip=f"10.0.8.{n}").status_code == 401
+
+    assert_admin_refused(client, admin_login(client, PASSWORD, ip="10.0.8.99"))
+
+
+def test_the_admin_login_within_the_limits_signs_in(client, superuser, rates):
+    rates("auth_email", f"{LIMIT}/hour")
+    assert admin_login(client, "one typo").status_code == 200
+
+    response = admin_login(client, PASSWORD)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(superuser.pk)

@@ -86,19 +86,30 @@ class AuthEmailThrottle(FixedWindowThrottle):
 
     scope = "auth_email"
 
-    def ident(self, request: HttpRequest) -> str | None:
-        # The body as Ninja will read it (one parse, todoproject/parsers.py).
+    def email(self, request: HttpRequest) -> object:
+        """The email the attempt is for, as the API will read it (one parse, todoproject/parsers.py)."""
         try:
             body = request_json(request)
         except (BodyNotJSON, RequestDataTooBig):
-            body = None
-        email = body.get("email") if isinstance(body, dict) else None
+            return None
+        return body.get("email") if isinstance(body, dict) else None
+
+    def ident(self, request: HttpRequest) -> str | None:
+        email = self.email(request)
         if not isinstance(email, str):
             # Counted all the same, for the address: no shape of body may
             # make an attempt uncounted.
             return f"unread:{self.get_ident(request)}"
         # Hashed: bounded key length, and no addresses in a shared cache.
         return hashlib.sha256(normalize_email(email).encode()).hexdigest()
+
+
+class AdminLoginEmailThrottle(AuthEmailThrottle):
+    """The same count per email for the admin's login form, whose field is "username":
+    one budget per account, whichever door the guesses come through."""
+
+    def email(self, request: HttpRequest) -> object:
+        return request.POST.get("username")
 
 
 class WritesUserThrottle(FixedWindowThrottle):
