@@ -14,14 +14,19 @@ from todoproject.openapi import BODY_ERRORS, ETAG, LINK, LOCATION, response_head
 from todoproject.schemas import Id, QueryBool
 from todoproject.throttles import WritesUserThrottle
 from users.auth import OwnerJWTAuth, OwnerReadAuth, require_active_user
+from users.schemas import PathUserId
 
 # The type of the path's user id, apart from its description below.
-UserId = Id
+UserId = PathUserId
 # Path parameters are described in their Path default: Ninja drops a
 # description given in the type's Annotated metadata. Example values make
 # every operation's "Try it out" in /api/docs a ready request. Views take
 # their parameters keyword-only, so one with a default may precede one without.
-OWNER_ID = Path(description="Your own user id (`user.id` of the token's user); anyone else's is 403", examples=[7])
+OWNER_ID = Path(
+    description="Whose tasks: yours, as `me`, your id as `/api/auth/me` gives it (canonical decimal: `7`, "
+    "not `07`), or with an identity provider's token its `sub` exactly; anything else is 403",
+    examples=["me"],
+)
 TASK_ID = Path(description="The task's id", examples=[12])
 
 router = Router(auth=OwnerJWTAuth(), throttle=WritesUserThrottle(), tags=["tasks"])

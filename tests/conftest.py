@@ -6,6 +6,7 @@ from django.test import Client
 from model_bakery import baker
 
 from tasks.models import Task
+from tests.oidc_issuer import AUDIENCE, Issuer
 from users.models import User
 from users.tokens import access_token_issue
 
@@ -77,3 +78,18 @@ def wsgi_in_test_transaction():
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def oidc_issuer(settings):
+    """The tests' own OpenID Connect issuer, configured as OIDC_ISSUER."""
+    issuer = Issuer()
+    settings.OIDC_ISSUER = issuer.url
+    settings.OIDC_AUDIENCE = AUDIENCE
+    settings.JWKS_TIMEOUT = 1
+    yield issuer
+    issuer.stop()
+
+
+def external_bearer(issuer: Issuer, **claims) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issuer.token(**claims)}"}

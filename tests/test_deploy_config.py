@@ -129,7 +129,7 @@ def test_procfile_web_serves_admin_and_docs_with_their_styles_with_debug_off(pro
 
 
 def variables_read(source: Path) -> set[str]:
-    calls = r"""(?:environ\.get|env_bool|env_list|env_int)\(\s*["']([A-Z_]+)["']"""
+    calls = r"""(?:environ\.get|env_bool|env_list|env_int|env_url)\(\s*["']([A-Z_]+)["']"""
     return set(re.findall(calls, source.read_text()))
 
 

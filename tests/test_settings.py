@@ -58,3 +58,45 @@ def test_postgresql_statements_are_bound_by_the_server_and_prepared_unless_poole
     )
 
     assert result.stdout.split() == ["True", threshold], result.stderr
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"BETTER_AUTH_URL": "app.example.com"}, "BETTER_AUTH_URL must be an absolute http(s) URL"),
+        ({"BETTER_AUTH_URL": "ftp://app.example.com"}, "BETTER_AUTH_URL must be an absolute http(s) URL"),
+        ({"BETTER_AUTH_URL": "https://app.example.com:port"}, "BETTER_AUTH_URL must be an absolute http(s) URL"),
+        ({"BETTER_AUTH_URL": "https://app.example.com/?x=1"}, "BETTER_AUTH_URL must be an absolute http(s) URL"),
+        ({"OIDC_ISSUER": "https://user:pw@idp.example.com", "OIDC_AUDIENCE": "api"}, "OIDC_ISSUER must be"),
+        ({"OIDC_ISSUER": "https://idp.example.com"}, "OIDC_AUDIENCE must be set with OIDC_ISSUER"),
+        (
+            {"BETTER_AUTH_URL": "https://app.example.com", "OIDC_ISSUER": "https://app.example.com", "OIDC_AUDIENCE": "x"},
+            "name the same issuer",
+        ),
+        ({"EXTERNAL_JWT_ALGORITHMS": "RS256,HS256"}, "may name only asymmetric algorithms"),
+        ({"EXTERNAL_JWT_ALGORITHMS": "none"}, "may name only asymmetric algorithms"),
+    ],
+)
+def test_identity_provider_settings_that_cannot_work_refuse_to_start(env, message):
+    result = start(**env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_better_auth_and_an_oidc_provider_may_be_configured_together():
+    result = start(
+        "from identities.keys import configured_providers; print(sorted("
+        "(p.issuer, p.audience, p.jwks_url, p.discovery_url) for p in configured_providers().values()))",
+        BETTER_AUTH_URL="https://App.example.com/",
+        OIDC_ISSUER="https://tenant.eu.auth0.com/",
+        OIDC_AUDIENCE="https://api.example.com",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(sorted([
+        ("https://app.example.com", "https://app.example.com", "https://App.example.com/api/auth/jwks", None),
+        ("https://tenant.eu.auth0.com/", "https://api.example.com", None,
+         "https://tenant.eu.auth0.com/.well-known/openid-configuration"),
+    ]))

@@ -141,13 +141,6 @@ def test_errors_locate_the_field_as_the_client_sent_it(client, user, auth, body,
     assert not Task.objects.exists()
 
 
-def test_user_id_that_is_not_a_number_is_a_validation_error(client, user, auth):
-    response = client.get("/api/me/tasks", headers=auth)
-
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["path", "user_id"]
-
-
 FORMAT_CHARACTERS = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
 
 

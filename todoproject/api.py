@@ -11,6 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from identities.keys import KeySetUnavailable
 from tasks.api import router as tasks_router
 from tasks.services import IdempotencyKeyReused, PreconditionFailed
 from todoproject.health import DB_UNAVAILABLE_ERRORS, database_unavailable
@@ -97,6 +98,15 @@ def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 for _error in DB_UNAVAILABLE_ERRORS:
     api.add_exception_handler(_error, database_unavailable)
+
+
+@api.exception_handler(KeySetUnavailable)
+def key_set_unavailable(request: HttpRequest, exc: KeySetUnavailable) -> HttpResponse:
+    # Not 401: the token may well be valid; its key cannot be checked yet.
+    detail = "The identity provider's keys cannot be checked right now; retry later."
+    response = api.create_response(request, {"detail": detail}, status=503)
+    response["Retry-After"] = str(math.ceil(exc.retry_after))
+    return response
 
 
 @api.exception_handler(Throttled)

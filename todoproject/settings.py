@@ -7,6 +7,7 @@ secrets are provided, so a forgotten variable cannot ship a guessable key.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from corsheaders.defaults import default_headers
@@ -24,6 +25,34 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_url(name: str) -> str | None:
+    """An absolute http(s) URL without query, fragment or credentials, exactly
+    as given (an issuer is compared character for character: Auth0's ends in
+    a slash), or None when unset; anything else refuses to start."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or any(char.isspace() for char in value)
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be an absolute http(s) URL such as https://app.example.com "
+            f"(no query, fragment or credentials), not {value!r}."
+        )
+    return value
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -50,6 +79,46 @@ JWT_LEEWAY = int(os.environ.get("JWT_LEEWAY", "30"))
 JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE") or None
 JWT_ISSUER = os.environ.get("JWT_ISSUER") or None
 
+# Tokens of a front end's identity provider (identities/), verified with the
+# provider's published public keys. Better Auth's jwt() plugin: keys at
+# <BETTER_AUTH_URL>/api/auth/jwks, iss and aud the URL unless overridden.
+BETTER_AUTH_URL = env_url("BETTER_AUTH_URL")
+# Better Auth's default iss and aud are its base URL's origin (new URL().origin).
+_better_auth_origin = BETTER_AUTH_URL and "{0.scheme}://{0.netloc}".format(urlsplit(BETTER_AUTH_URL.lower()))
+BETTER_AUTH_ISSUER = os.environ.get("BETTER_AUTH_ISSUER") or _better_auth_origin or None
+BETTER_AUTH_AUDIENCE = os.environ.get("BETTER_AUTH_AUDIENCE") or _better_auth_origin or None
+# Any OpenID Connect provider: keys through its discovery document.
+OIDC_ISSUER = env_url("OIDC_ISSUER")
+OIDC_AUDIENCE = os.environ.get("OIDC_AUDIENCE") or None
+if OIDC_ISSUER and not OIDC_AUDIENCE:
+    raise ImproperlyConfigured(
+        "OIDC_AUDIENCE must be set with OIDC_ISSUER: without it any token of that provider, "
+        "made for any application, would be accepted."
+    )
+if BETTER_AUTH_URL and OIDC_ISSUER and BETTER_AUTH_ISSUER == OIDC_ISSUER:
+    raise ImproperlyConfigured("BETTER_AUTH_ISSUER and OIDC_ISSUER name the same issuer; set only one.")
+# Asymmetric algorithms only: an HMAC "keyed" with a public key, or none, is
+# exactly the forgery these allow-lists exist to stop. A key is used only
+# for the one algorithm it is for (identities/keys.py).
+EXTERNAL_JWT_ALGORITHMS = env_list(
+    "EXTERNAL_JWT_ALGORITHMS", "EdDSA,ES256,ES384,ES512,RS256,RS384,RS512,PS256,PS384,PS512"
+)
+_ASYMMETRIC = {"EdDSA", "ES256", "ES256K", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+if not set(EXTERNAL_JWT_ALGORITHMS) <= _ASYMMETRIC:
+    raise ImproperlyConfigured(
+        f"EXTERNAL_JWT_ALGORITHMS may name only asymmetric algorithms ({', '.join(sorted(_ASYMMETRIC))}), "
+        f"not {', '.join(sorted(set(EXTERNAL_JWT_ALGORITHMS) - _ASYMMETRIC))}."
+    )
+# Seconds to wait for a key set or discovery document; a worker never hangs on one.
+JWKS_TIMEOUT = float(os.environ.get("JWKS_TIMEOUT", "3"))
+# An unknown kid fetches the key set again at most this often (seconds),
+# however many requests carry one; it is also the Retry-After of the 503
+# answered while the key set cannot be fetched.
+JWKS_MIN_REFETCH_INTERVAL = float(os.environ.get("JWKS_MIN_REFETCH_INTERVAL", "5"))
+# Seconds a fetched key set is used before it is fetched again, so a key
+# removed from it stops being accepted.
+JWKS_MAX_AGE = float(os.environ.get("JWKS_MAX_AGE", "300"))
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -74,6 +143,7 @@ INSTALLED_APPS = [
     # Serves the Swagger UI assets itself, so /api/docs works with no internet access.
     "ninja",
     "users",
+    "identities",
     "tasks",
     # For its management commands (export_openapi).
     "todoproject",
@@ -188,6 +258,12 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
+# The login email is unique among the accounts that sign in with a password
+# (a conditional unique constraint, users/models.py), not among all users:
+# an external identity's email is only contact data. Django's check asks for
+# an unconditionally unique USERNAME_FIELD; the login (get_by_natural_key)
+# looks among password accounts only, where the constraint holds.
+SILENCED_SYSTEM_CHECKS = ["auth.E003"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -266,7 +342,7 @@ if not DEBUG:
     if not SECURE_HSTS_PRELOAD:
         # Preload-list inclusion is hard to undo and the domain owner's call;
         # it is opt-in (SECURE_HSTS_PRELOAD=true), so its warning is noise.
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # JSON lines for log collectors in production, readable lines in development.
 # (An empty LOG_FORMAT, as in a copied .env.example, means the default.)

@@ -3,7 +3,7 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from users.models import User
 
@@ -24,15 +24,16 @@ class UserChangeForm(auth_forms.UserChangeForm):
 class UserAdmin(auth_admin.UserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
-    list_display = ("email", "task_count", "is_active", "is_staff", "created_at", "last_login")
-    list_filter = ("is_active", "is_staff", "is_superuser", "created_at")
+    list_display = ("email", "signs_in_with_password", "task_count", "is_active", "is_staff", "created_at", "last_login")
+    list_filter = ("signs_in_with_password", "is_active", "is_staff", "is_superuser", "created_at")
     search_fields = ("email",)
     ordering = ("email",)
-    readonly_fields = ("created_at", "last_login", "tasks_link")
+    readonly_fields = ("created_at", "last_login", "tasks_link", "identities")
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email", "signs_in_with_password", "password")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Tasks", {"fields": ("tasks_link",)}),
+        ("External identities", {"fields": ("identities",)}),
         ("Dates", {"fields": ("created_at", "last_login")}),
     )
     add_fieldsets = (
@@ -55,3 +56,10 @@ class UserAdmin(auth_admin.UserAdmin):
     def tasks_link(self, user: User) -> str:
         url = reverse("admin:tasks_task_changelist")
         return format_html('<a href="{}?user__id__exact={}">{} task(s)</a>', url, user.pk, user.task_count)
+
+    # Shown, not edited: the link is made by the identity's first token.
+    # (An inline would ask every save of this form for a formset.)
+    @admin.display(description="Identity providers")
+    def identities(self, user: User) -> str:
+        rows = user.external_identities.order_by("created_at").values_list("subject", "issuer")
+        return format_html_join(", ", "{} at {}", rows) or "none"

@@ -1,10 +1,13 @@
 """Bearer-token authentication, and the owner check every task route makes.
 
-Writes and ``/me`` load the token's user (one primary-key query). The two
-reads instead take the token's word for who is asking and let their own
-query confirm the user is still active (tasks/selectors.py joins it), so a
-read costs one query, not two; only when it finds nothing is the user looked
-up, to answer 401 rather than 404 or an empty page.
+A bearer token is the service's own (users/tokens.py) or a front end's
+identity provider's (identities/tokens.py, which maps the identity to its
+local user without a query once known). Writes and ``/me`` then load the
+token's user (one primary-key query). The two reads instead take the token's
+word for who is asking and let their own query confirm the user is still
+active (tasks/selectors.py joins it), so a read costs one query, not two;
+only when it finds nothing is the user looked up, to answer 401 rather than
+404 or an empty page.
 """
 
 from dataclasses import dataclass
@@ -13,16 +16,41 @@ from django.http import HttpRequest
 from ninja.errors import AuthenticationError, AuthorizationError
 from ninja.security import HttpBearer
 
+from identities.services import identity_forget
+from identities.tokens import external_token_user
 from users.models import User
 from users.selectors import user_get_active
 from users.tokens import access_token_user_id
 
+# The path's {user_id} may say this instead of the caller's id.
+CURRENT_USER = "me"
+
 
 @dataclass(frozen=True)
 class TokenUser:
-    """The user a valid token names, not yet looked up in the database."""
+    """The user a valid token names, not yet looked up in the database; with
+    an external token, the identity it came as (whose sub may name it in paths)."""
 
     pk: int
+    issuer: str | None = None
+    subject: str | None = None
+
+
+def token_user(token: str) -> TokenUser | None:
+    """Who a valid token speaks for, or None; raises KeySetUnavailable (503)."""
+    user_id = access_token_user_id(token)
+    if user_id is not None:
+        return TokenUser(user_id)
+    external = external_token_user(token)
+    if external is None:
+        return None
+    return TokenUser(external.pk, external.issuer, external.subject)
+
+
+def _gone(caller: TokenUser) -> None:
+    # A deleted user's identity is linked afresh by its next token.
+    if caller.issuer is not None:
+        identity_forget(issuer=caller.issuer, subject=caller.subject)
 
 
 def require_active_user(user: User | TokenUser) -> None:
@@ -31,40 +59,48 @@ def require_active_user(user: User | TokenUser) -> None:
     Costs a query only for a TokenUser: a loaded User was checked already.
     """
     if isinstance(user, TokenUser) and user_get_active(user_id=user.pk) is None:
+        _gone(user)
         raise AuthenticationError
 
 
-def _require_owner(request: HttpRequest, user: User | TokenUser) -> None:
+def path_names_caller(path_user_id: str, caller: TokenUser) -> bool:
+    """Whether the path's ``{user_id}`` is the caller: ``me``, the id in
+    canonical decimal (``7``; not ``07``, ``+7``, ``7.0`` or ``٧``), or an
+    external token's ``sub`` exactly."""
+    return path_user_id in (CURRENT_USER, str(caller.pk)) or path_user_id == caller.subject
+
+
+def _require_owner(request: HttpRequest, caller: TokenUser, user: User | TokenUser) -> None:
     # Checked in authentication, before the body and parameters are read, so
     # a caller on someone else's path learns nothing from validation errors either.
-    try:
-        path_user_id = int(request.resolver_match.kwargs["user_id"])
-    except ValueError:
-        # Not an id at all: parameter validation answers it with a 422.
-        return
-    if path_user_id != user.pk:
+    if not path_names_caller(request.resolver_match.kwargs["user_id"], caller):
         require_active_user(user)
         raise AuthorizationError(message="You may only access your own tasks.")
 
 
 class JWTAuth(HttpBearer):
-    """Bearer JWT whose user still exists and is active: one primary-key query."""
+    """Bearer token whose user still exists and is active: one primary-key query."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user_id = access_token_user_id(token)
-        if user_id is None:
+        caller = token_user(token)
+        if caller is None:
             return None
-        return user_get_active(user_id=user_id)
+        user = user_get_active(user_id=caller.pk)
+        if user is None:
+            _gone(caller)
+            return None
+        self.authorize(request, caller, user)
+        return user
+
+    def authorize(self, request: HttpRequest, caller: TokenUser, user: User) -> None:
+        """Any active user may: the caller's own resources only."""
 
 
 class OwnerJWTAuth(JWTAuth):
     """JWTAuth that also requires the ``{user_id}`` in the path to be the caller."""
 
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = super().authenticate(request, token)
-        if user is not None:
-            _require_owner(request, user)
-        return user
+    def authorize(self, request: HttpRequest, caller: TokenUser, user: User) -> None:
+        _require_owner(request, caller, user)
 
 
 class OwnerReadAuth(HttpBearer):
@@ -72,9 +108,7 @@ class OwnerReadAuth(HttpBearer):
     an active user and that call require_active_user when they find nothing."""
 
     def authenticate(self, request: HttpRequest, token: str) -> TokenUser | None:
-        user_id = access_token_user_id(token)
-        if user_id is None:
-            return None
-        user = TokenUser(user_id)
-        _require_owner(request, user)
-        return user
+        caller = token_user(token)
+        if caller is not None:
+            _require_owner(request, caller, caller)
+        return caller

@@ -15,7 +15,8 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> "User":
-        return self.get(email=normalize_email(username or ""))
+        # The login: only password accounts, among which the email is unique.
+        return self.get(email=normalize_email(username or ""), signs_in_with_password=True)
 
     def create_user(self, email: str, password: str | None = None, **extra_fields) -> "User":
         user = self.model(email=normalize_email(email), **extra_fields)
@@ -29,7 +30,14 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField(max_length=EMAIL_MAX_LENGTH, unique=True)
+    # A password account's login; an external identity's contact address as
+    # its provider gives it (possibly someone else's too, or none).
+    email = models.EmailField(max_length=EMAIL_MAX_LENGTH, null=True, blank=True)
+    signs_in_with_password = models.BooleanField(
+        default=True,
+        help_text="Signs in with email and password. Off for users of an external identity "
+        "provider, whose email is not a login and need not be unique.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -42,18 +50,31 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         constraints = [
-            # Stored lower-cased, so the plain unique index on email is also
-            # unique without regard to case, for every writer (API, admin, scripts).
+            # Stored lower-cased, so the unique index below is also unique
+            # without regard to case, for every writer (API, admin, scripts).
             models.CheckConstraint(
                 condition=models.Q(email=Lower("email")), name="users_user_email_lowercase"
+            ),
+            # Unique among the accounts it is the login of; two external
+            # identities (or one and a password account) may share one.
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(signs_in_with_password=True),
+                name="users_user_login_email_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(signs_in_with_password=False) | models.Q(email__isnull=False),
+                name="users_user_password_account_has_email",
             ),
         ]
 
     def __str__(self) -> str:
-        return self.email
+        return self.email or f"user {self.pk}"
 
     def clean(self) -> None:
         super().clean()
+        if self.email is None:
+            return
         self.email = normalize_email(self.email)
         # Lower-casing can lengthen an address ("İ" is two code points
         # lower-cased): validated again as it will be stored.

@@ -55,9 +55,16 @@ class TokenIn(Schema):
     password: Password
 
 
+# The {user_id} of a task route: authentication checks that it names the
+# caller (users/auth.py path_names_caller), so any other value is a 403.
+# Not an integer: `me` and an identity provider's `sub` name the caller too.
+PathUserId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
 class UserOut(Schema):
     id: int
-    email: str
+    # None for a user of an identity provider that gives no email.
+    email: str | None
     created_at: datetime
 
 

@@ -28,6 +28,7 @@ SUPPORT_GROUP = "Support"
 SUPPORT_PERMISSIONS = {
     "tasks": ("add_task", "change_task", "delete_task", "view_task"),
     "users": ("view_user",),
+    "identities": ("view_externalidentity",),
 }
 
 

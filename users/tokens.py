@@ -13,7 +13,7 @@ from functools import lru_cache
 import jwt
 from django.conf import settings
 from django.utils import timezone
-from jwt.exceptions import InvalidSubjectError
+from jwt.exceptions import DecodeError, InvalidSubjectError
 
 from todoproject.schemas import MAX_ID
 from users.models import User
@@ -76,7 +76,20 @@ def _verified(
         leeway=leeway,
         options={"require": ["exp", "sub"], "verify_aud": audience is not None},
     )
+    require_numeric_time_claims(claims)
     subject = claims["sub"]
     if not _USER_ID.fullmatch(subject) or int(subject) > MAX_ID:
         raise InvalidSubjectError("sub is not a user id")
     return int(subject), int(claims["exp"])
+
+
+def require_numeric_time_claims(claims: dict) -> None:
+    """Raise DecodeError unless exp, nbf and iat, where present, are JSON numbers.
+
+    RFC 7519 §2 makes them NumericDate values; PyJWT checks them with int(),
+    which also takes "1796158601" or true.
+    """
+    for name in ("exp", "nbf", "iat"):
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise DecodeError(f"{name} must be a number")
