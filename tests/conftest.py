@@ -6,6 +6,7 @@ from django.test import Client
 from model_bakery import baker
 
 from tasks.models import Task
+from tests.better_auth_server import BetterAuthServer
 from tests.oidc_issuer import AUDIENCE, Issuer
 from users.models import User
 from users.tokens import access_token_issue
@@ -93,3 +94,22 @@ def oidc_issuer(settings):
 
 def external_bearer(issuer: Issuer, **claims) -> dict[str, str]:
     return {"Authorization": f"Bearer {issuer.token(**claims)}"}
+
+
+@pytest.fixture(scope="session")
+def better_auth_server():
+    """The real Better Auth server of tests/better_auth/, one for the session."""
+    server = BetterAuthServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def better_auth(better_auth_server, settings):
+    """Better Auth configured as BETTER_AUTH_URL, as the README says to."""
+    settings.BETTER_AUTH_URL = better_auth_server.url
+    settings.BETTER_AUTH_ISSUER = better_auth_server.url
+    settings.BETTER_AUTH_AUDIENCE = better_auth_server.url
+    # Its keys rotate within tests: a new kid may be looked up at once.
+    settings.JWKS_MIN_REFETCH_INTERVAL = 0.2
+    return better_auth_server
