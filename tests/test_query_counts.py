@@ -1,12 +1,15 @@
 """Every task endpoint costs a constant number of SQL queries, authentication
 included, whatever the user's task count (transaction control counts too:
-BEGIN and COMMIT are round trips, so writes are single statements)."""
+BEGIN and COMMIT are round trips, so writes are single statements), and
+whatever the token: an identity provider's user, once known, costs what a
+password user does."""
 
 import pytest
 from model_bakery import baker
 
 from tasks.models import Task
-from tests.conftest import bearer
+from tests.conftest import bearer, external_bearer
+from users.models import User
 
 # (method, path under /api/{user}/tasks, body, queries): a write's first is
 # the token's user lookup; a read confirms the user is active in its own query.
@@ -31,13 +34,10 @@ def owner(request, make_user):
     return user
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_each_endpoint_costs_a_constant_number_of_queries(client, owner, endpoint, django_assert_num_queries):
+def assert_costs(client, endpoint, *, owner, path_user, auth, django_assert_num_queries):
     method, path, body, queries = ENDPOINTS[endpoint]
-    auth = bearer(owner)
     task = Task.objects.filter(user=owner).first()
-    url = f"/api/{owner.pk}/tasks" + path.format(task=task.pk)
+    url = f"/api/{path_user}/tasks" + path.format(task=task.pk)
     if url.endswith("cursor="):
         url = client.get(url.removesuffix("&cursor="), headers=auth)["Link"].split(";")[0][1:-1]
 
@@ -48,6 +48,33 @@ def test_each_endpoint_costs_a_constant_number_of_queries(client, owner, endpoin
             response = getattr(client, method)(url, body, content_type="application/json", headers=auth)
 
     assert response.status_code < 300
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_each_endpoint_costs_a_constant_number_of_queries(client, owner, endpoint, django_assert_num_queries):
+    assert_costs(
+        client, endpoint, owner=owner, path_user=owner.pk, auth=bearer(owner),
+        django_assert_num_queries=django_assert_num_queries,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path_user", ["sub", "me", "local id"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_known_external_identity_costs_the_same(client, oidc_issuer, endpoint, path_user, django_assert_num_queries):
+    auth = external_bearer(oidc_issuer, sub="google-oauth2|1234", email="counted@example.com")
+    # The identity's first token links it to a new local user (and fetches the keys).
+    client.get("/api/me/tasks", headers=auth)
+    owner = User.objects.get(external_identities__subject="google-oauth2|1234")
+    baker.make(Task, user=owner, _quantity=3)
+    # Another token of the same identity: verified anew, linked from memory.
+    auth = external_bearer(oidc_issuer, sub="google-oauth2|1234", email="counted@example.com", jti="second")
+
+    assert_costs(
+        client, endpoint, owner=owner, path_user={"sub": "google-oauth2|1234", "me": "me", "local id": owner.pk}[path_user],
+        auth=auth, django_assert_num_queries=django_assert_num_queries,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
