@@ -37,6 +37,10 @@ def people(client, make_user, oidc_issuer):
     }
 
 
+def everyones_tasks(people) -> dict[str, list[dict]]:
+    return {name: snapshot(user) for name, (user, *_rest) in people.items()}
+
+
 def assert_reveals_nothing(response, victim_name, victim):
     text = response.content.decode()
     assert f"{victim_name}'s secret" not in text and "private" not in text
@@ -47,31 +51,30 @@ def assert_reveals_nothing(response, victim_name, victim):
 @pytest.mark.parametrize("actor, victim", PAIRS)
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_the_other_users_path_is_forbidden(client, people, actor, victim, operation):
-    _, auth, _, _ = people[actor]
-    victim_user, _, victim_paths, victim_task = people[victim]
-    before = {name: snapshot(user) for name, (user, *_rest) in people.items()}
+    auth, (victim_user, _, victim_paths, victim_task) = people[actor][1], people[victim]
+    before = everyones_tasks(people)
 
     for path_user in victim_paths:
         response = call(client, auth, operation, user_id=path_user, task_id=victim_task.pk)
 
         assert response.status_code == 403
         assert_reveals_nothing(response, victim, victim_user)
-    assert {name: snapshot(user) for name, (user, *_rest) in people.items()} == before
+    assert everyones_tasks(people) == before
 
 
 @pytest.mark.parametrize("actor, victim", PAIRS)
 @pytest.mark.parametrize("operation", TARGETS_A_TASK)
 def test_the_other_users_task_through_ones_own_path_is_not_found(client, people, actor, victim, operation):
     _, auth, actor_paths, _ = people[actor]
-    victim_user, _, _, victim_task = people[victim]
-    before = {name: snapshot(user) for name, (user, *_rest) in people.items()}
+    victim_task = people[victim][3]
+    before = everyones_tasks(people)
 
     for path_user in [*actor_paths, "me"]:
         response = call(client, auth, operation, user_id=path_user, task_id=victim_task.pk)
 
         assert response.status_code == 404
         assert response.json() == {"detail": "Not found."}
-    assert {name: snapshot(user) for name, (user, *_rest) in people.items()} == before
+    assert everyones_tasks(people) == before
 
 
 def test_an_external_user_with_a_password_users_email_sees_only_their_own_tasks(client, people):

@@ -68,6 +68,10 @@ def assert_refused(response):
         lambda user: signed({"sub": str(2**63), "exp": now() + 60}),
         lambda user: signed({"sub": f"0{user.pk}", "exp": now() + 60}),
         lambda user: signed({"sub": str(user.pk), "exp": "tomorrow"}),
+        lambda user: signed({"sub": str(user.pk), "exp": str(now() + 60)}),
+        lambda user: signed({"sub": str(user.pk), "exp": now() + 60, "nbf": str(now() - 60)}),
+        lambda user: signed({"sub": str(user.pk), "exp": now() + 60, "iat": True}),
+        lambda user: handmade("HS256", {"sub": str(user.pk), "exp": float("inf")}, hmac_signed=True),
     ],
     ids=[
         "alg none",
@@ -82,6 +86,10 @@ def assert_refused(response):
         "sub beyond bigint",
         "sub with a leading zero",
         "exp not a number",
+        "exp a numeric string",
+        "nbf a numeric string",
+        "iat a boolean",
+        "exp Infinity",
     ],
 )
 def test_a_token_that_is_not_exactly_right_is_refused(client, user, make_token):
