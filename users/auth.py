@@ -20,7 +20,7 @@ from identities.services import identity_forget
 from identities.tokens import external_token_user
 from users.models import User
 from users.selectors import user_get_active
-from users.tokens import access_token_user_id
+from users.tokens import access_token_user_id, is_signed_with_the_secret
 
 # The path's {user_id} may say this instead of the caller's id.
 CURRENT_USER = "me"
@@ -38,9 +38,9 @@ class TokenUser:
 
 def token_user(token: str) -> TokenUser | None:
     """Who a valid token speaks for, or None; raises KeySetUnavailable (503)."""
-    user_id = access_token_user_id(token)
-    if user_id is not None:
-        return TokenUser(user_id)
+    if is_signed_with_the_secret(token):
+        user_id = access_token_user_id(token)
+        return None if user_id is None else TokenUser(user_id)
     external = external_token_user(token)
     if external is None:
         return None

@@ -5,6 +5,8 @@ minted by another service with the same secret (a front end's auth server)
 are accepted on the same terms, so nothing here depends on claims only we set.
 """
 
+import binascii
+import json
 import re
 import time
 from datetime import timedelta
@@ -14,6 +16,7 @@ import jwt
 from django.conf import settings
 from django.utils import timezone
 from jwt.exceptions import DecodeError, InvalidSubjectError
+from jwt.utils import base64url_decode
 
 from todoproject.schemas import MAX_ID
 from users.models import User
@@ -31,6 +34,24 @@ def access_token_issue(*, user: User) -> tuple[str, int]:
     if settings.JWT_AUDIENCE:
         claims["aud"] = settings.JWT_AUDIENCE
     return jwt.encode(claims, settings.JWT_SECRET, algorithm=settings.JWT_ALGORITHM), ttl
+
+
+def is_signed_with_the_secret(token: str) -> bool:
+    """Whether the token's header names the algorithm of JWT_SECRET: one of
+    the service's own kind, not an identity provider's (identities/)."""
+    return _header_algorithm(token.partition(".")[0]) == settings.JWT_ALGORITHM
+
+
+# Trying a provider's token as one of our own first cost a failed PyJWT
+# decode per request, ten times a cached verification; the few distinct
+# headers a deployment sees (one per key) are remembered instead.
+@lru_cache(maxsize=64)
+def _header_algorithm(segment: str) -> object:
+    try:
+        header = json.loads(base64url_decode(segment))
+    except (ValueError, binascii.Error):
+        return None
+    return header.get("alg") if isinstance(header, dict) else None
 
 
 def access_token_user_id(token: str) -> int | None:
