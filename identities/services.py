@@ -11,7 +11,7 @@ from users.models import User
 # (issuer, subject) → (local user id, email last stored). The link never
 # changes once made, so a known identity costs no query here: a read's own
 # query still checks that the user is active, a write still loads the user.
-# Bounded, least recently used out first; ~200 bytes an entry.
+# Bounded, the longest unrefreshed link out first; ~200 bytes an entry.
 _KNOWN_LIMIT = 10_000
 _known: OrderedDict[tuple[str, str], tuple[int, str | None]] = OrderedDict()
 _known_lock = threading.Lock()
