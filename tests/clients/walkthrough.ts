@@ -29,7 +29,9 @@ client.use({
   },
 });
 const me = await client.GET("/api/auth/me");
-const user_id = me.data?.id ?? fail(`me: ${me.response.status}`);
+const owner = me.data?.id ?? fail(`me: ${me.response.status}`);
+// The path's user_id is a string: the id in decimal, "me", or an identity provider's sub.
+const user_id = String(owner);
 
 const created = await client.POST("/api/{user_id}/tasks", {
   params: { path: { user_id } },
@@ -70,7 +72,7 @@ console.log(
   JSON.stringify({
     etagIsAString,
     registered: registered.response.status,
-    user_id,
+    user_id: owner,
     task_id,
     spare_id,
     created: { status: created.response.status, location: created.response.headers.get("Location") },

@@ -28,7 +28,9 @@ anonymous = Client(base_url=base_url, raise_on_unexpected_status=True)
 registered = register.sync_detailed(client=anonymous, body=RegisterIn(email=email, password=password))
 token = create_token.sync(client=anonymous, body=TokenIn(email=email, password=password))
 client = AuthenticatedClient(base_url=base_url, token=token.access_token, raise_on_unexpected_status=True)
-user_id = get_current_user.sync(client=client).id
+owner = get_current_user.sync(client=client).id
+# The path's user_id is a string: "me" names the caller (so would its id, or a provider's sub).
+user_id = "me"
 
 created = create_task.sync_detailed(
     user_id, client=client, body=TaskIn(title="Buy milk", description="2 litres", completed=True)
@@ -52,7 +54,7 @@ print(
     json.dumps(
         {
             "registered": registered.status_code,
-            "user_id": user_id,
+            "user_id": owner,
             "task_id": task_id,
             "spare_id": spare_id,
             "created": {"status": created.status_code, "location": created.headers.get("Location")},
