@@ -81,7 +81,7 @@ JWT_ISSUER = os.environ.get("JWT_ISSUER") or None
 
 # Tokens of a front end's identity provider (identities/), verified with the
 # provider's published public keys. Better Auth's jwt() plugin: keys at
-# <BETTER_AUTH_URL>/api/auth/jwks, iss and aud the URL unless overridden.
+# <BETTER_AUTH_URL>/api/auth/jwks, iss and aud the URL's origin unless overridden.
 BETTER_AUTH_URL = env_url("BETTER_AUTH_URL")
 # Better Auth's default iss and aud are its base URL's origin (new URL().origin).
 _better_auth_origin = BETTER_AUTH_URL and "{0.scheme}://{0.netloc}".format(urlsplit(BETTER_AUTH_URL.lower()))
@@ -112,8 +112,8 @@ if not set(EXTERNAL_JWT_ALGORITHMS) <= _ASYMMETRIC:
 # Seconds to wait for a key set or discovery document; a worker never hangs on one.
 JWKS_TIMEOUT = float(os.environ.get("JWKS_TIMEOUT", "3"))
 # An unknown kid fetches the key set again at most this often (seconds),
-# however many requests carry one; it is also the Retry-After of the 503
-# answered while the key set cannot be fetched.
+# however many requests carry one; a kid that must wait for the next fetch,
+# or a key set that cannot be fetched, is a 503 with a Retry-After.
 JWKS_MIN_REFETCH_INTERVAL = float(os.environ.get("JWKS_MIN_REFETCH_INTERVAL", "5"))
 # Seconds a fetched key set is used before it is fetched again, so a key
 # removed from it stops being accepted.
