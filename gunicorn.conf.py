@@ -15,32 +15,49 @@ def env_int(name: str, default: int) -> int:
 # HOST=127.0.0.1 keeps a run on a shared machine off the network.
 bind = f"{os.environ.get('HOST') or '0.0.0.0'}:{env_int('PORT', 8000)}"
 
-# The usual (2 x cores) + 1 sync workers; WEB_CONCURRENCY overrides it where
+# The usual (2 x cores) + 1 processes; WEB_CONCURRENCY overrides it where
 # the platform's cgroup hides the real core count or memory is the limit.
 workers = env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 
-# A worker stuck longer than this is killed and replaced, freeing its slot.
+# Threaded workers: a connection is read by a thread of its own, so a client
+# that is slow to send its headers or body holds one thread, not a whole
+# process (with sync workers two such clients stopped every other request).
+# A worker keeps serving while up to threads - 1 of its connections stall.
+# Each thread that has served a request keeps its own database connection.
+worker_class = "gthread"
+threads = env_int("GUNICORN_THREADS", 32)
+
+# The arbiter replaces a worker whose main loop stops answering for this
+# long; a slow request in one of its threads does not count.
 timeout = env_int("GUNICORN_TIMEOUT", 30)
 # On deploy or SIGTERM, requests in flight get this long to finish.
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-# Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
+# An idle keep-alive connection waits this long for its next request, without
+# a thread; longer than a load balancer's idle timeout, so the balancer never
+# reuses a socket we just closed.
 keepalive = env_int("GUNICORN_KEEPALIVE", 75)
 
-# Recycle workers now and then (jittered, so not all at once) to bound slow leaks.
-max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# No recycling by default: a recycled worker stops accepting and drains, and
+# under load that costs the tail (README, Performance). Set a bound only to
+# contain a leak seen in production.
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 0)
 
 # Import the app once in the master: a broken deploy fails before binding,
 # and workers share the loaded code's memory.
 preload_app = True
 
-accesslog = "-"
+# One line per request is the application's (todoproject.middleware: request
+# id, user, status, duration; JSON in production); gunicorn's access log
+# would write a second. Requests gunicorn refuses itself never reach the
+# application: they are logged as warnings on the error log.
+accesslog = None
 errorlog = "-"
-# The request id the application puts on the response ties an access-log
-# line to the application's log lines for the same request.
-access_log_format = (
-    '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s "%(a)s"'
-)
+
+# Whether X-Forwarded-Proto is believed is the application's setting alone
+# (TRUST_X_FORWARDED_PROTO): gunicorn trusts no peer, not even loopback, to
+# set the scheme or the forwarding headers.
+forwarded_allow_ips = ""
 
 # The platform manages the process with signals; gunicorn 27's runtime control
 # socket is not needed, and its default path is shared by every gunicorn of a user.

@@ -1,3 +1,4 @@
+import http.client
 import multiprocessing
 import os
 import re
@@ -28,9 +29,14 @@ def test_gunicorn_defaults_suit_production(monkeypatch):
 
     assert config["bind"] == "0.0.0.0:8000"
     assert config["workers"] == multiprocessing.cpu_count() * 2 + 1
+    assert (config["worker_class"], config["threads"]) == ("gthread", 32)
     assert config["timeout"] == 30
     assert config["graceful_timeout"] == 30
-    assert config["accesslog"] == "-"
+    assert config["keepalive"] == 75
+    # Recycling cost the tail under load; one log line per request is the application's.
+    assert config["max_requests"] == 0
+    assert config["accesslog"] is None
+    assert config["forwarded_allow_ips"] == ""
     assert config["control_socket_disable"] is True
 
 
@@ -56,10 +62,6 @@ def test_gunicorn_reads_empty_variables_copied_from_env_example_as_defaults(monk
     assert config["timeout"] == 30
 
 
-def test_gunicorn_access_log_carries_the_request_id_response_header(monkeypatch):
-    assert "%({x-request-id}o)s" in gunicorn_config(monkeypatch)["access_log_format"]
-
-
 def free_port() -> int:
     """A free loopback port in the range this project's checks may use."""
     for port in range(8450, 8500):
@@ -75,40 +77,55 @@ def fetch(url: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def procfile_web(tmp_path):
-    """The Procfile's web process, as a platform would start it, with DEBUG off."""
+def start_procfile_web(tmp_path):
+    """Starts the Procfile's web process as a platform would, with DEBUG off; ``env`` overrides."""
     procfile = (ROOT / "Procfile").read_text().splitlines()
     (command,) = [line.removeprefix("web: ") for line in procfile if line.startswith("web: ")]
-    port = free_port()
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "DEBUG": "false",
-        "SECRET_KEY": "x" * 50,
-        "JWT_SECRET": "y" * 50,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        # Plain HTTP on loopback, no TLS proxy in front: production's redirect
-        # to https would answer every page 301.
-        "SECURE_SSL_REDIRECT": "false",
-    }
-    server = subprocess.Popen(
-        shlex.split(command), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    servers = []
+
+    def start(**env: str) -> tuple[str, subprocess.Popen]:
+        port = free_port()
+        server = subprocess.Popen(
+            shlex.split(command),
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+                "HOST": "127.0.0.1",
+                "PORT": str(port),
+                "WEB_CONCURRENCY": "1",
+                "DEBUG": "false",
+                "SECRET_KEY": "x" * 50,
+                "JWT_SECRET": "y" * 50,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                # Plain HTTP on loopback, no TLS proxy in front: production's redirect
+                # to https would answer every page 301.
+                "SECURE_SSL_REDIRECT": "false",
+                **env,
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        servers.append(server)
+        base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                fetch(f"{base}/api/openapi.json")
+                fetch(f"{base}/healthz")
                 break
             except OSError:
                 time.sleep(0.1)
-        yield base, server
-    finally:
+        return base, server
+
+    yield start
+    for server in servers:
         server.terminate()
         server.wait(timeout=30)
+        server.stdout.close()
+
+
+@pytest.fixture
+def procfile_web(start_procfile_web):
+    return start_procfile_web()
 
 
 def test_procfile_web_serves_admin_and_docs_with_their_styles_with_debug_off(procfile_web):
@@ -125,7 +142,9 @@ def test_procfile_web_serves_admin_and_docs_with_their_styles_with_debug_off(pro
             assert css.strip(), href
     server.terminate()
     log = server.communicate(timeout=30)[0].decode()
-    assert re.search(r'"GET /admin/login/ HTTP/1.1" 200 \d+ \d+ms request_id=', log), log
+    # One line per request, the application's, with the request id.
+    (line,) = [line for line in log.splitlines() if "/admin/login/" in line]
+    assert re.search(r'"message":\s*"GET /admin/login/ 200 .*"request_id":\s*"[0-9a-f]{32}"', line), line
 
 
 def variables_read(source: Path) -> set[str]:
@@ -141,3 +160,104 @@ def test_env_example_lists_every_variable_the_settings_and_gunicorn_read():
     assert "CORS_ALLOWED_ORIGINS" in read
     assert read - documented == set(), "add these to .env.example with their meaning"
     assert documented - read - {"DATABASE_URL"} == set(), "no longer read: remove from .env.example"
+
+
+def test_procfile_web_keeps_answering_while_slow_clients_hold_connections(start_procfile_web):
+    base, _ = start_procfile_web(WEB_CONCURRENCY="2")
+    port = int(base.rsplit(":", 1)[1])
+    slow = []
+    try:
+        for i in range(6):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            # Headers that never end, or a body shorter than its Content-Length.
+            sock.sendall(
+                b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+                if i % 2 == 0
+                else b"POST /api/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n{"
+            )
+            slow.append(sock)
+        time.sleep(0.5)
+
+        for path in ("/healthz", "/api/openapi.json", "/healthz", "/api/openapi.json"):
+            started = time.monotonic()
+            with urllib.request.urlopen(base + path, timeout=2) as response:
+                assert response.status == 200
+            assert time.monotonic() - started < 2, path
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_procfile_web_keeps_a_connection_alive_between_requests(procfile_web):
+    base, _ = procfile_web
+    connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=5)
+    try:
+        for _ in range(3):
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            assert (response.status, response.read()) == (200, b'{"status": "ok"}')
+            assert response.getheader("Connection", "").lower() != "close"
+        # Still the first socket: http.client reconnects silently only after a close.
+        assert connection.sock is not None
+    finally:
+        connection.close()
+
+
+def https_claimed(base: str, path: str = "/api/openapi.json") -> tuple[int, str | None]:
+    """A plain-HTTP request from loopback that says it came over https."""
+    connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=5)
+    try:
+        connection.request("GET", path, headers={"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on"})
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Location")
+    finally:
+        connection.close()
+
+
+def test_x_forwarded_proto_from_loopback_is_not_believed_unless_trusted(start_procfile_web):
+    base, _ = start_procfile_web(SECURE_SSL_REDIRECT="true", TRUST_X_FORWARDED_PROTO="false")
+
+    status, location = https_claimed(base)
+
+    # Still plain HTTP to the application, so production's redirect to https applies.
+    assert status == 301
+    assert location.startswith("https://127.0.0.1")
+
+
+def test_x_forwarded_proto_is_believed_when_trusted(start_procfile_web):
+    base, _ = start_procfile_web(SECURE_SSL_REDIRECT="true", TRUST_X_FORWARDED_PROTO="true")
+
+    assert https_claimed(base) == (200, None)
+
+
+def raw_exchange(base: str, request: bytes) -> tuple[int, str, bytes]:
+    with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=5) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return int(status_line.split()[1]), headers.get("Content-Type", ""), body
+
+
+@pytest.mark.parametrize(
+    "request_bytes, status",
+    [
+        (b"GET /api/" + b"a" * 5000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 414),
+        (b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n", 431),
+        (b"NOT A REQUEST LINE\r\n\r\n", 400),
+    ],
+    ids=["long URL", "header over the limit", "malformed request line"],
+)
+def test_requests_gunicorn_refuses_itself_are_answered_in_html_as_the_readme_says(
+    procfile_web, request_bytes, status
+):
+    base, _ = procfile_web
+
+    # gunicorn writes these before Django sees the request, with no setting
+    # for the format (README, "Errors gunicorn answers itself").
+    assert raw_exchange(base, request_bytes)[:2] == (status, "text/html")
