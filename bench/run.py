@@ -1,22 +1,28 @@
 """The benchmark, one command: ``.venv/bin/python bench/run.py``
 
-Starts the service as production does (gunicorn with gunicorn.conf.py, DEBUG
-off, PostgreSQL), seeds users with 10, 1,000 and 100,000 tasks by bulk insert,
-and drives every operation with wrk from a separate process, each request with
-its user's token (one per user, as a client keeps it) and its own target.
-Beside it runs bench/baseline.py, the same list and get with no framework, so
-each figure is also a ratio to that floor. Prints
-req/s, p50, p99, non-2xx and peak worker memory per operation, the floors of
-issue #3, and the EXPLAIN plans of the deep-user list queries. Any non-2xx
-answer fails the run. With --pgbouncer-port both servers reach PostgreSQL
-through PgBouncer in transaction mode, as production does through Neon's
-pooled host.
+Starts the service exactly as the Procfile does (its web command, so
+gunicorn.conf.py as shipped: worker class, recycling and logging included;
+DEBUG off, PostgreSQL), seeds users with 10, 1,000 and 100,000 tasks by bulk
+insert, and drives every operation with wrk from a separate process, each
+request with its user's token (one per user, as a client keeps it) and its
+own target. Beside it, under the same command and configuration, runs
+bench/baseline.py: the same reads and writes with no framework, so each
+figure is also a ratio to that floor. The only settings it changes from
+production's are the rate limits (a load test from one address would hit
+them) and the HTTPS redirect (plain HTTP on loopback). Prints req/s, p50,
+p99, p99/p50, non-2xx and peak worker memory per operation, the floors of
+issues #3 and #11, and the EXPLAIN plans of the deep-user list queries. Any
+non-2xx answer fails the run. With --pgbouncer-port both servers reach
+PostgreSQL through PgBouncer in transaction mode, as production does through
+Neon's pooled host.
 """
 
 import argparse
 import os
 import re
+import runpy
 import secrets
+import shlex
 import shutil
 import signal
 import statistics
@@ -49,14 +55,14 @@ os.environ.update(
     SECRET_KEY=secrets.token_urlsafe(48),
     JWT_SECRET=secrets.token_urlsafe(48),
     # Plain HTTP on loopback; the limits would answer 429 to a load test.
+    # Nothing else differs from production: logging, recycling and the
+    # worker class are gunicorn.conf.py's own.
     SECURE_SSL_REDIRECT="false",
     THROTTLE_AUTH_IP_RATE="off",
     THROTTLE_AUTH_EMAIL_RATE="off",
     THROTTLE_WRITES_USER_RATE="off",
-    LOG_LEVEL="WARNING",
     HOST="127.0.0.1",
     WEB_CONCURRENCY=str(args.workers),
-    GUNICORN_MAX_REQUESTS="0",
 )
 sys.path.insert(0, str(ROOT))
 
@@ -100,15 +106,18 @@ def seed(email: str, count: int) -> User:
 
 started = time.monotonic()
 small, medium, large = seed("bench10@example.com", 10), seed("bench1k@example.com", 1_000), seed("bench100k@example.com", 100_000)
+# Tasks for the deletes, each deleted once: enough for every round of both
+# servers at 4,000 deletes a second.
+doomed = seed("benchdelete@example.com", 2 * args.rounds * args.duration * 4_000)
 with connection.cursor() as cursor:
     cursor.execute("ANALYZE")
-print(f"seeded 101,010 tasks in {time.monotonic() - started:.1f} s")
+print(f"seeded {Task.objects.count():,} tasks in {time.monotonic() - started:.1f} s")
 
-token = {user.pk: access_token_issue(user=user)[0] for user in (small, medium, large)}
+token = {user.pk: access_token_issue(user=user)[0] for user in (small, medium, large, doomed)}
 deep = task_list(user_id=large.pk, limit=500)[-1]
 deep_cursor = cursor_encode(Position(deep["created_at"], deep["id"]))
 medium_ids = list(Task.objects.filter(user=medium).values_list("pk", flat=True))
-large_ids = list(Task.objects.filter(user=large).values_list("pk", flat=True))
+doomed_ids = list(Task.objects.filter(user=doomed).values_list("pk", flat=True))
 
 
 def lines(method: str, user: User, paths, body: str = "") -> list[str]:
@@ -126,12 +135,24 @@ OPERATIONS = {
     "list 10, 500 deep of 100,000": lines("GET", large, [f"?limit=10&cursor={deep_cursor}"]),
     "get": lines("GET", medium, [f"/{pk}" for pk in medium_ids]),
     "create": lines("POST", small, [""], '{"title": "Benchmarked", "description": "by wrk"}'),
-    "PUT": lines("PUT", medium, [f"/{pk}" for pk in medium_ids], '{"title": "Put by wrk"}'),
+    "PUT": lines("PUT", medium, [f"/{pk}" for pk in medium_ids], '{"title": "Put by wrk", "description": "", "completed": false}'),
     "PATCH": lines("PATCH", medium, [f"/{pk}" for pk in medium_ids], '{"description": "Patched by wrk"}'),
     "toggle": lines("PATCH", medium, [f"/{pk}/complete" for pk in medium_ids]),
-    "delete": lines("DELETE", large, [f"/{pk}" for pk in large_ids]),
+    "delete": lines("DELETE", doomed, [f"/{pk}" for pk in doomed_ids]),
 }
-BASELINE = ["list, 10 tasks", "list, 1,000 tasks", "list, 100,000 tasks", "get"]
+READS = ["list, 10 tasks", "list, 1,000 tasks", "list, 100,000 tasks", "get"]
+WRITES = ["create", "PUT", "PATCH", "toggle", "delete"]
+# The floors of issue #11: each operation's req/s against the raw floor's.
+FLOOR = {**dict.fromkeys(READS, 0.7), **dict.fromkeys(WRITES, 0.5)}
+
+
+def targets(name: str, kind: str, round_number: int) -> list[str]:
+    """The request lines of one measurement: a delete never targets a task deleted before."""
+    if name != "delete":
+        return OPERATIONS[name]
+    share = len(OPERATIONS[name]) // (2 * args.rounds)
+    start = (2 * round_number + (kind == "baseline")) * share
+    return OPERATIONS[name][start:start + share]
 
 
 def pooled() -> dict[str, str]:
@@ -145,13 +166,18 @@ def pooled() -> dict[str, str]:
     return {"DATABASE_URL": pooled_url, "DATABASE_POOLER": "true"}
 
 
+def procfile_web(app: str) -> list[str]:
+    """The Procfile's web command, serving ``app`` instead of the project's WSGI module."""
+    (line,) = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web: ")]
+    command = shlex.split(line.removeprefix("web: "))
+    assert command[-1] == "todoproject.wsgi", command
+    return [*command[:-1], app]
+
+
 def start_server(app: str, port: int, name: str) -> subprocess.Popen:
     log = open(RESULTS / f"{name}.log", "w")
-    env = {**os.environ, **SERVED, "PORT": str(port)}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", app],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    env = {**os.environ, **SERVED, "PORT": str(port), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    server = subprocess.Popen(procfile_web(app), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(100):
         time.sleep(0.1)
         if len(workers(server)) == args.workers:
@@ -175,7 +201,7 @@ def peak_rss_mb(server: subprocess.Popen) -> float:
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(port: int, name: str, request_lines: list[str]) -> dict:
+def wrk(port: int, name: str, request_lines: list[str], duration: float) -> dict:
     script_input = RESULTS / (re.sub(r"\W+", "_", name) + ".requests")
     threads = 2
     # Each wrk thread replays its own share of the lines: give every thread some.
@@ -183,7 +209,7 @@ def wrk(port: int, name: str, request_lines: list[str]) -> dict:
     script_input.write_text("\n".join(request_lines) + "\n")
     out = subprocess.run(
         [
-            "wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+            "wrk", f"-t{threads}", f"-c{args.connections}", f"-d{duration:.0f}s", "--latency",
             "-s", str(ROOT / "bench" / "requests.lua"), f"http://127.0.0.1:{port}",
             "--", str(script_input), str(threads),
         ],
@@ -191,12 +217,13 @@ def wrk(port: int, name: str, request_lines: list[str]) -> dict:
     ).stdout
 
     def latency(percent: str) -> float:
-        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)$", out, re.M).groups()
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
         return float(value) * UNITS[unit]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
+        "requests": int(re.search(r"(\d+) requests in", out)[1]),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
         "p50": latency("50"),
         "p99": latency("99"),
@@ -221,6 +248,9 @@ if shutil.which("wrk") is None:
 RESULTS.mkdir(exist_ok=True)
 POOLER_DIR = str(RESULTS / "pgbouncer")
 SERVED = pooled()
+# What the shipped configuration says, read as gunicorn reads it.
+SHIPPED = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+RECYCLE_AFTER = SHIPPED["max_requests"] + SHIPPED["max_requests_jitter"] if SHIPPED["max_requests"] else 0
 service = start_server("todoproject.wsgi", args.port, "service")
 baseline = start_server("bench.baseline:app", args.port + 1, "baseline")
 # Compared figures are measured in alternating rounds (baseline, service,
@@ -229,24 +259,36 @@ baseline = start_server("bench.baseline:app", args.port + 1, "baseline")
 # the differences measured, and alternation cancels the drift.
 DEPTH = ["list 10, 100,000 tasks", "list 10, 500 deep of 100,000"]
 runs = {}
+durations = {}
 
 
-def measure(kind: str, name: str) -> None:
+def measure(kind: str, name: str, round_number: int = 0) -> None:
     server, port = (baseline, args.port + 1) if kind == "baseline" else (service, args.port)
-    result = wrk(port, f"{kind} {name}", OPERATIONS[name])
+    duration = durations.get(name, args.duration)
+    result = wrk(port, f"{kind} {name}", targets(name, kind, round_number), duration)
+    if RECYCLE_AFTER and result["requests"] < 2 * args.workers * RECYCLE_AFTER and name != "delete":
+        # With recycling on, each run must outlast a recycle of every worker,
+        # or the figures would hide what it costs.
+        durations[name] = duration * 2 * args.workers * RECYCLE_AFTER / max(result["requests"], 1) * 1.2
+        result = wrk(port, f"{kind} {name}", targets(name, kind, round_number), durations[name])
     runs.setdefault((kind, name), []).append({**result, "rss": peak_rss_mb(server)})
 
 
 try:
-    for _ in range(args.rounds):
-        for name in BASELINE:
+    for round_number in range(args.rounds):
+        for name in READS:
             measure("baseline", name)
             measure("service", name)
         for name in ["list, 10 tasks", *DEPTH]:
             measure("depth", name)
     for name in OPERATIONS:
-        if ("service", name) not in runs and ("depth", name) not in runs:
+        if name not in READS and name not in WRITES and ("depth", name) not in runs:
             measure("service", name)
+    # Writes after every read, so the reads see the seeded data as it was.
+    for round_number in range(args.rounds):
+        for name in WRITES:
+            measure("baseline", name, round_number)
+            measure("service", name, round_number)
 finally:
     for server in (service, baseline):
         server.send_signal(signal.SIGTERM)
@@ -266,31 +308,46 @@ def median_ratio(numerators: list[dict], denominators: list[dict], key: str) -> 
 
 
 results = {name: median_run(runs.get(("service", name)) or runs[("depth", name)]) for name in OPERATIONS}
-floor = {name: median_run(runs[("baseline", name)]) for name in BASELINE}
-throughput = {name: median_ratio(runs[("service", name)], runs[("baseline", name)], "rps") for name in BASELINE}
+floor = {name: median_run(runs[("baseline", name)]) for name in FLOOR}
+throughput = {name: median_ratio(runs[("service", name)], runs[("baseline", name)], "rps") for name in FLOOR}
 depth = {name: median_ratio(runs[("depth", name)], runs[("depth", "list, 10 tasks")], "p50") for name in DEPTH}
 
 cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+recycling = f"recycled every {SHIPPED['max_requests']}+{SHIPPED['max_requests_jitter']} requests" if RECYCLE_AFTER else "no recycling"
 print(
-    f"\n{os.cpu_count()} cores ({cpu}); {args.workers} sync workers each; wrk -t2 -c{args.connections} -d{args.duration}s; "
+    f"\n{os.cpu_count()} cores ({cpu}); the Procfile's gunicorn: {args.workers} {SHIPPED['worker_class']} workers "
+    f"x {SHIPPED['threads']} threads, {recycling}, access log {'on' if SHIPPED['accesslog'] else 'off'}, "
+    f"LOG_LEVEL {os.environ.get('LOG_LEVEL', 'INFO')}; wrk -t2 -c{args.connections} -d{args.duration}s; "
     f"compared figures: median of {args.rounds} alternating rounds"
     + ("; both through PgBouncer in transaction mode\n" if SERVED else "\n")
 )
-print("| operation | req/s | p50 ms | p99 ms | non-2xx | peak RSS/worker MB | req/s vs baseline |")
-print("|---|---:|---:|---:|---:|---:|---:|")
-for name, r in results.items():
-    ratio = f"{throughput[name]:.2f}×" if name in throughput else ""
-    print(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['failures']} | {r['rss']:.0f} | {ratio} |")
-for name, r in floor.items():
-    print(f"| baseline: {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['failures']} | {r['rss']:.0f} | 1.00× |")
 
-print("\nFloors (issue #3):")
+
+def row(label: str, r: dict, ratio: str) -> None:
+    print(
+        f"| {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['p99'] / r['p50']:.1f} "
+        f"| {r['failures']} | {r['rss']:.0f} | {ratio} |"
+    )
+
+
+print("| operation | req/s | p50 ms | p99 ms | p99/p50 | non-2xx | peak RSS/worker MB | req/s vs floor |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for name, r in results.items():
+    row(name, r, f"{throughput[name]:.2f}×" if name in throughput else "")
+for name, r in floor.items():
+    row(f"floor: {name}", r, "1.00×")
+
+print("\nFloors (issues #3 and #11):")
 print(
     f"- list p50, 100,000-task user / 10-task user, 10 tasks a page: first page {depth[DEPTH[0]]:.2f}×, "
     f"500 deep {depth[DEPTH[1]]:.2f}× (at most 1.5×)"
 )
-for name in BASELINE:
-    print(f"- {name}: {throughput[name]:.2f}× the baseline's req/s (at least 0.5×)")
+for name, minimum in FLOOR.items():
+    verdict = "ok" if throughput[name] >= minimum else "BELOW"
+    print(f"- {name}: {throughput[name]:.2f}× the floor's req/s (at least {minimum}×): {verdict}")
+tails = {name: r["p99"] / r["p50"] for name, r in results.items()}
+over = [f"{name} {ratio:.1f}×" for name, ratio in tails.items() if ratio > 3]
+print(f"- p99 at most 3× p50 for every operation: {'ok' if not over else 'over in ' + ', '.join(over)}")
 
 explain("first page of the 100,000-task user", user_id=large.pk, limit=101)
 explain("page 500 deep of the 100,000-task user", user_id=large.pk, after=Position(deep["created_at"], deep["id"]), limit=101)
