@@ -22,7 +22,6 @@ import os
 import re
 import runpy
 import secrets
-import shlex
 import shutil
 import signal
 import statistics
@@ -87,6 +86,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.slow_clients import procfile_command  # noqa: E402
 from tasks.models import Task  # noqa: E402
 from tasks.pagination import Position, cursor_encode  # noqa: E402
 from tasks.selectors import task_list  # noqa: E402
@@ -168,8 +168,7 @@ def pooled() -> dict[str, str]:
 
 def procfile_web(app: str) -> list[str]:
     """The Procfile's web command, serving ``app`` instead of the project's WSGI module."""
-    (line,) = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web: ")]
-    command = shlex.split(line.removeprefix("web: "))
+    command = procfile_command()
     assert command[-1] == "todoproject.wsgi", command
     return [*command[:-1], app]
 
