@@ -15,7 +15,7 @@ from django.conf import settings
 
 from tasks.models import Task
 from tests.conftest import PASSWORD
-from tests.test_deploy_config import ROOT, procfile_web  # noqa: F401 (a fixture)
+from tests.test_deploy_config import ROOT, procfile_web, start_procfile_web  # noqa: F401 (fixtures)
 from todoproject.wsgi import application
 from users.models import User
 
