@@ -1,12 +1,12 @@
 """Slow clients must not stop the service: other clients are answered while they hold on.
 
 Starts the web process exactly as the Procfile does (DEBUG off, throwaway
-secrets, loopback only). Then it opens --slow connections that never finish (half of them stop in
-the middle of their headers, half declare a Content-Length larger than the
-body they send) and keeps them open for --hold seconds, while --clients
-threads send ordinary requests (``/readyz``, which asks the database, and
-``/healthz``) one after another. Every ordinary request must be answered
-2xx, and their p99 must stay under --max-p99 seconds. It prints the counts
+secrets, loopback only). Then it opens --slow connections that never finish
+(half of them stop in the middle of their headers, half declare a
+Content-Length larger than the body they send) and keeps them open for
+--hold seconds, while --clients threads send ordinary requests (``/readyz``,
+which asks the database, and ``/healthz``) one after another. Every ordinary
+request must be answered 200, and their p99 must stay under --max-p99 seconds. It prints the counts
 and latencies and exits 1 otherwise. Every request goes to 127.0.0.1; the
 run is bounded by --hold and each request's timeout.
 
