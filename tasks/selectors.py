@@ -1,4 +1,4 @@
-"""The API's two reads, in SQL.
+"""The API's two reads, in SQL, and the row code the writes share with them.
 
 Every list and get request runs one of these, and as querysets they cost more
 than the query itself: building and compiling the equivalent queryset took
@@ -21,14 +21,18 @@ from tasks.models import Task
 from tasks.pagination import Position
 
 # What a list row carries: the API's Task, nothing more, in the model's field
-# order (Task.from_db takes the values in that order).
+# order (Task.from_db takes the values in that order). Reads select these
+# columns and writes return them (tasks/services.py), so a field added here
+# is read, listed and answered by every write alike.
 LISTED_FIELDS = ("id", "user_id", "title", "description", "completed", "completed_at", "created_at", "updated_at")
 _COLUMNS = [Task._meta.get_field(name).get_col(Task._meta.db_table) for name in LISTED_FIELDS]
+# Qualified: the reads join users_user, which has an id too.
+LISTED_COLUMNS = ", ".join(f"tasks_task.{column.target.column}" for column in _COLUMNS)
 
 # The join asks for an active user, so a read needs no user query of its own
 # (users/auth.py): a deactivated or deleted user's reads find nothing.
 _OWN_TASKS = (
-    f"SELECT {', '.join(f'tasks_task.{column.target.column}' for column in _COLUMNS)}"
+    f"SELECT {LISTED_COLUMNS}"
     " FROM tasks_task INNER JOIN users_user ON tasks_task.user_id = users_user.id"
     " WHERE tasks_task.user_id = %s AND users_user.is_active"
 )
@@ -48,7 +52,10 @@ def _converters(vendor: str) -> list[tuple[int, Callable, Col]]:
     ]
 
 
-def _fetch(sql: str, params: list[Any]) -> list[tuple]:
+def fetch_rows(sql: str, params: list[Any]) -> list[tuple]:
+    """Run ``sql``, whose result starts with LISTED_COLUMNS, and return its rows
+    with the listed values as the ORM would give them (columns after those
+    are returned as the driver gave them)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -83,13 +90,18 @@ def task_list(
         sql += " AND (tasks_task.created_at, tasks_task.id) < (%s, %s)"
         params += [connection.ops.adapt_datetimefield_value(after.created_at), after.id]
     sql += " ORDER BY tasks_task.created_at DESC, tasks_task.id DESC LIMIT %s"
-    return [dict(zip(LISTED_FIELDS, row)) for row in _fetch(sql, [*params, limit])]
+    return [dict(zip(LISTED_FIELDS, row)) for row in fetch_rows(sql, [*params, limit])]
 
 
 def task_get(*, user_id: int, task_id: int) -> Task:
     """The user's task; Task.DoesNotExist when it is missing, someone else's,
     or the user is not active."""
-    rows = _fetch(_OWN_TASKS + " AND tasks_task.id = %s", [user_id, task_id])
+    rows = fetch_rows(_OWN_TASKS + " AND tasks_task.id = %s", [user_id, task_id])
     if not rows:
         raise Task.DoesNotExist("Task matching query does not exist.")
-    return Task.from_db(connection.alias, LISTED_FIELDS, rows[0])
+    return task_from_row(rows[0])
+
+
+def task_from_row(row: tuple) -> Task:
+    """A Task of a fetch_rows row's listed values (its other fields deferred)."""
+    return Task.from_db(connection.alias, LISTED_FIELDS, row[: len(LISTED_FIELDS)])
