@@ -19,10 +19,10 @@ ENDPOINTS = {
     "list completed": ("get", "?completed=false", None, 1),
     "get": ("get", "/{task}", None, 1),
     "create": ("post", "", {"title": "New"}, 2),
-    "put": ("put", "/{task}", {"title": "Put", "completed": True}, 3),
-    "patch": ("patch", "/{task}", {"description": "Patched"}, 3),
-    "toggle": ("patch", "/{task}/complete", None, 3),
-    "complete": ("patch", "/{task}/complete", {"completed": True}, 3),
+    "put": ("put", "/{task}", {"title": "Put", "completed": True}, 2),
+    "patch": ("patch", "/{task}", {"description": "Patched"}, 2),
+    "toggle": ("patch", "/{task}/complete", None, 2),
+    "complete": ("patch", "/{task}/complete", {"completed": True}, 2),
     "delete": ("delete", "/{task}", None, 2),
 }
 
