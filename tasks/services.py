@@ -23,13 +23,21 @@ from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from tasks.etags import etag_versions
+from tasks.etags import etag_versions, etag_versions_weakly
 from tasks.models import Task
 from tasks.selectors import LISTED_COLUMNS, fetch_rows, task_from_row
 
 
 class PreconditionFailed(Exception):
-    """The task changed since the client read it: its If-Match named another version."""
+    """The task's version fails the request's If-Match or If-None-Match: nothing was written."""
+
+    DETAILS = {
+        "If-Match": "The task has changed since it was read (If-Match); fetch it and retry.",
+        "If-None-Match": "The task exists in a version If-None-Match names; nothing was written.",
+    }
+
+    def __init__(self, header: str):
+        super().__init__(self.DETAILS[header])
 
 
 class IdempotencyKeyReused(Exception):
@@ -110,37 +118,55 @@ def _delete(*, user_id: int, task_id: int, condition: Sql) -> Sql:
     return f"DELETE FROM {_TABLE}{where}{_RETURNING}", params
 
 
-def _version_condition(*, if_match: list[str] | None) -> Sql | None:
-    """The condition on a task's version that If-Match makes, or None when no
-    existing task can pass it.
+def _updated_at(operator: str, versions: list[datetime]) -> Sql:
+    placeholders = ", ".join(["%s"] * len(versions))
+    return f" AND {_TABLE}.updated_at {operator} ({placeholders})", [_stored("updated_at", v) for v in versions]
+
+
+def _version_condition(*, if_match: list[str] | None, if_none_match: list[str] | None) -> Sql | None:
+    """The condition on a task's version that If-Match and If-None-Match make,
+    or None when no existing task can pass them.
 
     Part of the statement that writes, so no other write can come between
     the check and the write.
     """
-    versions = None if if_match is None else etag_versions(if_match)
-    if versions is None:
-        return "", []
-    if not versions:
-        return None
-    placeholders = ", ".join(["%s"] * len(versions))
-    return f" AND {_TABLE}.updated_at IN ({placeholders})", [_stored("updated_at", v) for v in versions]
+    sql, params = "", []
+    allowed = None if if_match is None else etag_versions(if_match)
+    if allowed is not None:
+        if not allowed:
+            return None
+        sql, params = _updated_at("IN", allowed)
+    if if_none_match is not None:
+        excluded = etag_versions_weakly(if_none_match)
+        if excluded is None:
+            return None
+        if excluded:
+            excluded_sql, excluded_params = _updated_at("NOT IN", excluded)
+            sql, params = sql + excluded_sql, params + excluded_params
+    return sql, params
 
 
-def _not_written(*, user_id: int, task_id: int, if_match: list[str] | None) -> Exception:
-    """Why a write under this precondition changed nothing: 404 or 412."""
-    # Only on failure: one more query to tell a stale precondition from a missing task.
-    if if_match is not None and Task.objects.filter(pk=task_id, user_id=user_id).exists():
-        return PreconditionFailed()
-    return Task.DoesNotExist()
+def _not_written(*, user_id: int, task_id: int, if_match: list[str] | None, if_none_match: list[str] | None) -> Exception:
+    """Why a write under these preconditions changed nothing: 404 or 412."""
+    if if_match is None and if_none_match is None:
+        return Task.DoesNotExist()
+    # Only on failure: one more query to tell a failed precondition from a missing task.
+    current = Task.objects.filter(pk=task_id, user_id=user_id).values_list("updated_at", flat=True).first()
+    if current is None:
+        return Task.DoesNotExist()
+    allowed = None if if_match is None else etag_versions(if_match)
+    return PreconditionFailed("If-Match" if allowed is not None and current not in allowed else "If-None-Match")
 
 
-def _write(*, user_id: int, task_id: int, statement, if_match: list[str] | None) -> list[tuple]:
-    """Run ``statement(condition)`` on the user's task under the precondition;
+def _write(
+    *, user_id: int, task_id: int, statement, if_match: list[str] | None, if_none_match: list[str] | None
+) -> list[tuple]:
+    """Run ``statement(condition)`` on the user's task under the preconditions;
     its rows, or the reason it wrote none."""
-    condition = _version_condition(if_match=if_match)
+    condition = _version_condition(if_match=if_match, if_none_match=if_none_match)
     rows = [] if condition is None else fetch_rows(*statement(condition))
     if not rows:
-        raise _not_written(user_id=user_id, task_id=task_id, if_match=if_match)
+        raise _not_written(user_id=user_id, task_id=task_id, if_match=if_match, if_none_match=if_none_match)
     return rows
 
 
@@ -195,16 +221,28 @@ def _completion(*, completed: bool | None, now: datetime) -> dict[str, Sql]:
     return {"completed": ("%s", [False]), "completed_at": ("NULL", [])}
 
 
-def _update_task(*, user_id: int, task_id: int, assignments: dict[str, Sql], if_match: list[str] | None) -> Task:
+def _update_task(
+    *,
+    user_id: int,
+    task_id: int,
+    assignments: dict[str, Sql],
+    if_match: list[str] | None,
+    if_none_match: list[str] | None,
+) -> Task:
     def statement(condition: Sql) -> Sql:
         return _update(user_id=user_id, task_id=task_id, assignments=assignments, condition=condition)
 
-    rows = _write(user_id=user_id, task_id=task_id, statement=statement, if_match=if_match)
+    rows = _write(user_id=user_id, task_id=task_id, statement=statement, if_match=if_match, if_none_match=if_none_match)
     return task_from_row(rows[0])
 
 
 def task_update(
-    *, user_id: int, task_id: int, data: dict[str, Any], if_match: list[str] | None = None
+    *,
+    user_id: int,
+    task_id: int,
+    data: dict[str, Any],
+    if_match: list[str] | None = None,
+    if_none_match: list[str] | None = None,
 ) -> Task:
     """Set the named fields of the user's task, and only those."""
     now = timezone.now()
@@ -212,24 +250,35 @@ def task_update(
     if "completed" in data:
         assignments |= _completion(completed=data["completed"], now=now)
     assignments["updated_at"] = ("%s", [now])
-    return _update_task(user_id=user_id, task_id=task_id, assignments=assignments, if_match=if_match)
+    return _update_task(
+        user_id=user_id, task_id=task_id, assignments=assignments, if_match=if_match, if_none_match=if_none_match
+    )
 
 
 def task_set_completed(
-    *, user_id: int, task_id: int, completed: bool | None, if_match: list[str] | None = None
+    *,
+    user_id: int,
+    task_id: int,
+    completed: bool | None,
+    if_match: list[str] | None = None,
+    if_none_match: list[str] | None = None,
 ) -> Task:
     """Set ``completed``, or flip it when None: the database computes the new
     value from the row as the statement finds it, so no toggle is lost."""
     now = timezone.now()
     assignments = {**_completion(completed=completed, now=now), "updated_at": ("%s", [now])}
-    return _update_task(user_id=user_id, task_id=task_id, assignments=assignments, if_match=if_match)
+    return _update_task(
+        user_id=user_id, task_id=task_id, assignments=assignments, if_match=if_match, if_none_match=if_none_match
+    )
 
 
-def task_delete(*, user_id: int, task_id: int, if_match: list[str] | None = None) -> None:
+def task_delete(
+    *, user_id: int, task_id: int, if_match: list[str] | None = None, if_none_match: list[str] | None = None
+) -> None:
     def statement(condition: Sql) -> Sql:
         return _delete(user_id=user_id, task_id=task_id, condition=condition)
 
-    _write(user_id=user_id, task_id=task_id, statement=statement, if_match=if_match)
+    _write(user_id=user_id, task_id=task_id, statement=statement, if_match=if_match, if_none_match=if_none_match)
 
 
 def task_bulk_set_completed(*, tasks: QuerySet[Task], completed: bool) -> int:
