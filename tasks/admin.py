@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from tasks.models import Task
-from tasks.services import task_bulk_set_completed, task_sync_completed_at
+from tasks.services import task_admin_delete, task_admin_save, task_bulk_set_completed
 
 
 @admin.register(Task)
@@ -20,9 +20,16 @@ class TaskAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ("mark_complete", "mark_incomplete")
 
+    # Every save and delete goes through the services, which keep
+    # completed_at and the owner's change feed right.
     def save_model(self, request, obj, form, change):
-        task_sync_completed_at(obj)
-        super().save_model(request, obj, form, change)
+        task_admin_save(task=obj, change=change)
+
+    def delete_model(self, request, obj):
+        task_admin_delete(tasks=Task.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        task_admin_delete(tasks=queryset)
 
     @admin.display(description="Owner", ordering="user__email")
     def owner(self, task: Task) -> str:

@@ -25,6 +25,10 @@ class Task(models.Model):
     # Kept as long as the task is, so a retry is safe for its whole life.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The number of the write that last changed the task in its owner's
+    # change sequence (sync.models.Feed), which every write takes in its
+    # own transaction: GET /changes lists tasks after a position in it.
+    change_seq = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -35,6 +39,8 @@ class Task(models.Model):
             # The same for ?completed=true|false: without it, listing a few
             # completed tasks among many open ones reads every one of them.
             models.Index(fields=["user", "completed", "-created_at", "-id"], name="task_user_status_newest_idx"),
+            # The change feed: a user's tasks after a (change_seq, id) position, in that order.
+            models.Index(fields=["user", "change_seq", "id"], name="task_user_change_idx"),
         ]
         # The API's limits, enforced again where the admin and scripts write too
         # (SQLite does not enforce varchar lengths).

@@ -8,9 +8,13 @@ the row as it left it (RETURNING): a write answers with the version it made,
 never a later writer's, so every ETag a client holds is a version it was
 shown. With authentication, a write is two queries.
 
-The statements are built by _insert, _update and _delete, the only SQL here,
-on the columns the reads select (tasks/selectors.py); every value is a bound
-parameter.
+Every write also takes its user's next change number for the change feed
+(sync/services.py): on PostgreSQL inside the same statement, so it stays one;
+on SQLite in a transaction of its own (BEGIN, the number, the write).
+
+The statements are built by _insert and _update, the only SQL here, and
+sync.services.numbered_delete, on the columns the reads select
+(tasks/selectors.py); every value is a bound parameter.
 """
 
 import hashlib
@@ -19,10 +23,11 @@ from typing import Any
 
 import orjson
 from django.db import connection
-from django.db.models import F, QuerySet, Value
+from django.db.models import BigIntegerField, Case, F, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from sync.services import Sql, feed_transaction, feed_write, numbered, numbered_delete, tombstones_record
 from tasks.etags import etag_versions, etag_versions_weakly
 from tasks.models import Task
 from tasks.selectors import LISTED_COLUMNS, fetch_rows, task_from_row
@@ -56,11 +61,8 @@ def _fingerprint(*, title: str, description: str, completed: bool) -> str:
     return hashlib.sha256(orjson.dumps([title, description, completed])).hexdigest()
 
 
-# SQL and its parameters: a statement, or a part of one.
-Sql = tuple[str, list[Any]]
-
 _TABLE = Task._meta.db_table
-_INSERTED_FIELDS = [field for field in Task._meta.concrete_fields if not field.primary_key]
+_INSERTED_FIELDS = [field for field in Task._meta.concrete_fields if not field.primary_key and field.name != "change_seq"]
 _RETURNING = f" RETURNING {LISTED_COLUMNS}"
 
 
@@ -69,9 +71,9 @@ def _stored(name: str, value: Any) -> Any:
     return Task._meta.get_field(name).get_db_prep_save(value, connection)
 
 
-def _insert(values: dict[str, Any], *, idempotent: bool = False) -> Sql:
-    """INSERT of a task, returning its listed columns; the fields ``values``
-    leaves out take their model defaults.
+def _insert(values: dict[str, Any], *, seq: Sql, idempotent: bool = False) -> Sql:
+    """INSERT of a task numbered ``seq``, returning its listed columns; the
+    fields ``values`` leaves out take their model defaults.
 
     ``idempotent``: if a task already holds this user's idempotency key, the
     statement answers that task (listed columns, then its fingerprint) and
@@ -79,12 +81,14 @@ def _insert(values: dict[str, Any], *, idempotent: bool = False) -> Sql:
     after DO NOTHING, which returns no row, a SELECT can find the task
     deleted meanwhile (a retry racing a DELETE), and the key free again.
     """
+    seq_sql, seq_params = seq
     columns = ", ".join(field.column for field in _INSERTED_FIELDS)
     params = [
         field.get_db_prep_save(values[field.attname] if field.attname in values else field.get_default(), connection)
         for field in _INSERTED_FIELDS
     ]
-    sql = f"INSERT INTO {_TABLE} ({columns}) VALUES ({', '.join(['%s'] * len(params))})"
+    sql = f"INSERT INTO {_TABLE} ({columns}, change_seq) VALUES ({', '.join(['%s'] * len(params))}, {seq_sql})"
+    params += seq_params
     if not idempotent:
         return sql + _RETURNING, params
     sql += (
@@ -99,23 +103,36 @@ def _own_task(*, user_id: int, task_id: int, condition: Sql) -> Sql:
     return f" WHERE {_TABLE}.id = %s AND {_TABLE}.user_id = %s{sql}", [task_id, user_id, *params]
 
 
-def _update(*, user_id: int, task_id: int, assignments: dict[str, Sql], condition: Sql) -> Sql:
-    """UPDATE of the user's task where ``condition`` holds, returning its listed columns.
+def _own_tasks(*, user_id: int, task_ids: list[int], condition: str = "") -> Sql:
+    placeholders = ", ".join(["%s"] * len(task_ids))
+    return f" WHERE {_TABLE}.user_id = %s AND {_TABLE}.id IN ({placeholders}){condition}", [user_id, *task_ids]
+
+
+def _update(*, assignments: dict[str, Sql], where: Sql, seq: Sql, returning: str = _RETURNING) -> Sql:
+    """UPDATE of the tasks ``where`` selects, numbered ``seq``, returning their listed columns.
 
     ``assignments``: field name → the SQL expression it is set to, whose
     parameters are values of that field. Every expression reads the row as
     the statement found it: SQL evaluates all of SET before changing the row.
     """
+    assignments = {**assignments, "change_seq": seq}
     sets = ", ".join(f"{Task._meta.get_field(name).column} = {sql}" for name, (sql, _) in assignments.items())
     params = [_stored(name, value) for name, (_, values) in assignments.items() for value in values]
-    where, where_params = _own_task(user_id=user_id, task_id=task_id, condition=condition)
-    return f"UPDATE {_TABLE} SET {sets}{where}{_RETURNING}", [*params, *where_params]
+    where_sql, where_params = where
+    return f"UPDATE {_TABLE} SET {sets}{where_sql}{returning}", [*params, *where_params]
 
 
-def _delete(*, user_id: int, task_id: int, condition: Sql) -> Sql:
-    """DELETE of the user's task where ``condition`` holds, returning its listed columns."""
-    where, params = _own_task(user_id=user_id, task_id=task_id, condition=condition)
-    return f"DELETE FROM {_TABLE}{where}{_RETURNING}", params
+def _run(statements: list[Sql], *, listed: bool = True) -> list[tuple]:
+    """Run the statements in order; the rows of the last, as fetch_rows gives
+    them when they start with the listed columns, else as the driver does."""
+    *before, last = statements
+    with connection.cursor() as cursor:
+        for sql, params in before:
+            cursor.execute(sql, params)
+        if not listed:
+            cursor.execute(*last)
+            return cursor.fetchall()
+    return fetch_rows(*last)
 
 
 def _updated_at(operator: str, versions: list[datetime]) -> Sql:
@@ -159,12 +176,15 @@ def _not_written(*, user_id: int, task_id: int, if_match: list[str] | None, if_n
 
 
 def _write(
-    *, user_id: int, task_id: int, statement, if_match: list[str] | None, if_none_match: list[str] | None
+    *, user_id: int, task_id: int, statements, if_match: list[str] | None, if_none_match: list[str] | None
 ) -> list[tuple]:
-    """Run ``statement(condition)`` on the user's task under the preconditions;
-    its rows, or the reason it wrote none."""
+    """Run ``statements(condition)`` on the user's task under the preconditions;
+    the last one's rows, or the reason it wrote none."""
     condition = _version_condition(if_match=if_match, if_none_match=if_none_match)
-    rows = [] if condition is None else fetch_rows(*statement(condition))
+    rows = []
+    if condition is not None:
+        with feed_write():
+            rows = _run(statements(condition))
     if not rows:
         raise _not_written(user_id=user_id, task_id=task_id, if_match=if_match, if_none_match=if_none_match)
     return rows
@@ -196,11 +216,16 @@ def task_create(
         "created_at": now,
         "updated_at": now,
     }
-    if idempotency_key is None:
-        return task_from_row(fetch_rows(*_insert(values))[0])
-    fingerprint = _fingerprint(title=title, description=description, completed=completed)
-    values |= {"idempotency_key": idempotency_key, "idempotency_fingerprint": fingerprint}
-    row = fetch_rows(*_insert(values, idempotent=True))[0]
+    idempotent = idempotency_key is not None
+    if idempotent:
+        fingerprint = _fingerprint(title=title, description=description, completed=completed)
+        values |= {"idempotency_key": idempotency_key, "idempotency_fingerprint": fingerprint}
+    with feed_write():
+        row = fetch_rows(
+            *numbered(user_id=user_id, write=lambda seq: _insert(values, seq=seq, idempotent=idempotent))
+        )[0]
+    if not idempotent:
+        return task_from_row(row)
     if row[-1] != fingerprint:
         raise IdempotencyKeyReused
     return task_from_row(row)
@@ -229,10 +254,13 @@ def _update_task(
     if_match: list[str] | None,
     if_none_match: list[str] | None,
 ) -> Task:
-    def statement(condition: Sql) -> Sql:
-        return _update(user_id=user_id, task_id=task_id, assignments=assignments, condition=condition)
+    def statements(condition: Sql) -> list[Sql]:
+        where = _own_task(user_id=user_id, task_id=task_id, condition=condition)
+        return [numbered(user_id=user_id, write=lambda seq: _update(assignments=assignments, where=where, seq=seq))]
 
-    rows = _write(user_id=user_id, task_id=task_id, statement=statement, if_match=if_match, if_none_match=if_none_match)
+    rows = _write(
+        user_id=user_id, task_id=task_id, statements=statements, if_match=if_match, if_none_match=if_none_match
+    )
     return task_from_row(rows[0])
 
 
@@ -275,22 +303,111 @@ def task_set_completed(
 def task_delete(
     *, user_id: int, task_id: int, if_match: list[str] | None = None, if_none_match: list[str] | None = None
 ) -> None:
-    def statement(condition: Sql) -> Sql:
-        return _delete(user_id=user_id, task_id=task_id, condition=condition)
+    def statements(condition: Sql) -> list[Sql]:
+        where = _own_task(user_id=user_id, task_id=task_id, condition=condition)
+        return numbered_delete(user_id=user_id, where=where, returning=LISTED_COLUMNS, now=timezone.now())
 
-    _write(user_id=user_id, task_id=task_id, statement=statement, if_match=if_match, if_none_match=if_none_match)
+    _write(user_id=user_id, task_id=task_id, statements=statements, if_match=if_match, if_none_match=if_none_match)
+
+
+BULK_ACTIONS = ("complete", "uncomplete", "delete")
+
+
+def task_bulk_change(*, user_id: int, action: str, task_ids: list[int]) -> int:
+    """Complete, uncomplete or delete those of ``task_ids`` that are the
+    user's tasks, in one transaction; returns how many changed.
+
+    A task already in the state asked for is left as it is (its updated_at
+    and ETag do not move). One statement on PostgreSQL whatever the number
+    of ids; the feed gives all of them one change number.
+    """
+    now = timezone.now()
+    returning = f"{_TABLE}.id"
+    with feed_write():
+        if action == "delete":
+            statements = numbered_delete(
+                user_id=user_id, where=_own_tasks(user_id=user_id, task_ids=task_ids), returning=returning, now=now
+            )
+        else:
+            completed = action == "complete"
+            where = _own_tasks(
+                user_id=user_id, task_ids=task_ids, condition=f" AND {'NOT ' if completed else ''}{_TABLE}.completed"
+            )
+            assignments = {**_completion(completed=completed, now=now), "updated_at": ("%s", [now])}
+            statements = [
+                numbered(
+                    user_id=user_id,
+                    write=lambda seq: _update(
+                        assignments=assignments, where=where, seq=seq, returning=f" RETURNING {returning}"
+                    ),
+                )
+            ]
+        return len(_run(statements, listed=False))
+
+
+def task_clear_completed(*, user_id: int) -> int:
+    """Delete every completed task of the user, in one transaction; returns how many."""
+    where = (f" WHERE {_TABLE}.user_id = %s AND {_TABLE}.completed", [user_id])
+    with feed_write():
+        statements = numbered_delete(user_id=user_id, where=where, returning=f"{_TABLE}.id", now=timezone.now())
+        return len(_run(statements, listed=False))
 
 
 def task_bulk_set_completed(*, tasks: QuerySet[Task], completed: bool) -> int:
     """Mark every task of ``tasks`` complete or incomplete in one UPDATE; returns the row count.
 
     For the admin's bulk actions: a support person's selection of any size
-    costs one statement, and completed_at stays consistent with completed
-    (a task already completed keeps the moment it was).
+    costs one statement per owner's change number and one UPDATE, and
+    completed_at stays consistent with completed (a task already completed
+    keeps the moment it was).
     """
     now = timezone.now()
     completed_at = Coalesce(F("completed_at"), Value(now)) if completed else None
-    return tasks.update(completed=completed, completed_at=completed_at, updated_at=now)
+    with feed_transaction(user_ids=tasks.values_list("user_id", flat=True).distinct()) as seqs:
+        # Only the owners numbered above: a task the selection gained meanwhile waits for the next action.
+        owned = tasks.filter(user_id__in=seqs)
+        return owned.update(
+            completed=completed, completed_at=completed_at, updated_at=now, change_seq=_numbers(seqs)
+        )
+
+
+def _numbers(seqs: dict[int, int]):
+    """The change number of each task's owner, from a feed_transaction's numbers."""
+    return Case(
+        *(When(user_id=user_id, then=Value(seq)) for user_id, seq in seqs.items()),
+        default=F("change_seq"),
+        output_field=BigIntegerField(),
+    )
+
+
+def task_admin_save(*, task: Task, change: bool) -> None:
+    """Save a task edited in the admin, with a change number for its owner.
+
+    A task given to another owner is a deletion in the previous owner's feed.
+    """
+    task_sync_completed_at(task)
+    previous_owner = Task.objects.filter(pk=task.pk).values_list("user_id", flat=True).first() if change else None
+    moved = previous_owner is not None and previous_owner != task.user_id
+    with feed_transaction(user_ids=[task.user_id, *([previous_owner] if moved else [])]) as seqs:
+        task.change_seq = seqs[task.user_id]
+        task.save()
+        if moved:
+            tombstones_record(tasks=[(previous_owner, task.pk)], seqs=seqs, now=task.updated_at)
+
+
+def task_admin_delete(*, tasks: QuerySet[Task]) -> int:
+    """Delete the tasks (the admin's delete and bulk delete), remembering each as deleted; returns how many."""
+    task_ids = list(tasks.values_list("pk", flat=True))
+    owners = Task.objects.filter(pk__in=task_ids).values_list("user_id", flat=True).distinct()
+    with feed_transaction(user_ids=owners) as seqs:
+        # Locked after the feed rows, as every writer takes them; a task
+        # given to an owner not numbered above meanwhile is left alone.
+        doomed = list(
+            Task.objects.filter(pk__in=task_ids, user_id__in=seqs).select_for_update().values_list("user_id", "pk")
+        )
+        tombstones_record(tasks=doomed, seqs=seqs, now=timezone.now())
+        Task.objects.filter(pk__in=[pk for _, pk in doomed]).delete()
+    return len(doomed)
 
 
 # (title, description, completed): a little of everything the list shows.

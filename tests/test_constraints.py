@@ -60,4 +60,6 @@ def test_no_index_on_user_alone_competes_with_the_newest_first_one(db):
         "task_user_newest_idx": ["user_id", "created_at", "id"],
         "task_user_status_newest_idx": ["user_id", "completed", "created_at", "id"],
         "task_idempotency_key_unique": ["user_id", "idempotency_key"],
+        # The change feed's order; its first page is every task, in no list's order.
+        "task_user_change_idx": ["user_id", "change_seq", "id"],
     }

@@ -144,6 +144,9 @@ INSTALLED_APPS = [
     "ninja",
     "users",
     "identities",
+    # Before tasks: deleting a user then deletes its change feed (and takes
+    # that row's lock) before its tasks, in the order every writer takes them.
+    "sync",
     "tasks",
     # For its management commands (export_openapi).
     "todoproject",
