@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from tasks.models import Task
 from tests.conftest import bearer
+from tests.test_query_counts import on_this_backend
 
 
 def url(task: Task, suffix: str = "") -> str:
@@ -139,9 +140,9 @@ def test_a_conditional_delete_of_another_users_task_is_not_found(client, auth, u
 @pytest.mark.parametrize(
     "method, suffix, body, queries",
     [
-        ("patch", "", {"title": "x"}, 2),
-        ("patch", "/complete", None, 2),
-        ("delete", "", None, 2),
+        ("patch", "", {"title": "x"}, on_this_backend(2)),
+        ("patch", "/complete", None, on_this_backend(2)),
+        ("delete", "", None, on_this_backend(2, deletes=True)),
     ],
 )
 def test_a_conditional_write_costs_no_extra_query(client, user, task, method, suffix, body, queries, django_assert_num_queries):

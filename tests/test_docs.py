@@ -16,6 +16,9 @@ CONTRACT = {
     ("patch", "/api/{user_id}/tasks/{task_id}"): {200, 400, 401, 403, 404, 422},
     ("delete", "/api/{user_id}/tasks/{task_id}"): {204, 401, 403, 404, 422},
     ("patch", "/api/{user_id}/tasks/{task_id}/complete"): {200, 400, 401, 403, 404, 422},
+    ("get", "/api/{user_id}/changes"): {200, 401, 403, 410, 422},
+    ("post", "/api/{user_id}/tasks/bulk"): {200, 400, 401, 403, 422},
+    ("post", "/api/{user_id}/tasks/clear-completed"): {200, 401, 403},
 }
 
 

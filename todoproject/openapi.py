@@ -34,6 +34,7 @@ from todoproject.schemas import ErrorOut, ValidationErrorOut
 TAGS = [
     {"name": "auth", "description": "Accounts and access tokens."},
     {"name": "tasks", "description": "A user's own tasks; every call needs that user's bearer token."},
+    {"name": "sync", "description": "What changed since a client last looked, and changes to many tasks at once."},
 ]
 
 ETAG = "ETag"

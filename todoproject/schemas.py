@@ -85,6 +85,17 @@ def _query_bool(value: Any) -> bool:
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 
+def _query_int(value: Any) -> Any:
+    # int() and pydantic's lax mode take " 7", "+7", "٧" and "7.0".
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise PydanticCustomError("int_parsing", "Input should be a whole number in decimal digits")
+    return value
+
+
+# A query-string integer: ASCII digits only.
+QueryInt = Annotated[int, BeforeValidator(_query_int)]
+
+
 def _no_default(schema: dict[str, Any]) -> None:
     del schema["default"]
 

@@ -1,0 +1,103 @@
+"""The change feed's read: one statement, so one snapshot.
+
+Tasks, deletions and the user's Feed row are read by one SELECT: on
+PostgreSQL a statement sees one snapshot, on SQLite one read transaction.
+Writers take their change numbers in commit order (sync/services.py), so in
+that snapshot every number up to the Feed's ``last_seq`` is committed: when
+nothing follows the page, the next position is after ``last_seq`` itself,
+and no later commit can land below it.
+"""
+
+from typing import Any, NamedTuple
+
+from sync.models import Feed, Tombstone
+from sync.positions import START, Position, after_all
+from tasks.models import Task
+from tasks.selectors import LISTED_COLUMNS, LISTED_FIELDS, fetch_rows
+from todoproject.schemas import MAX_ID
+
+_TASKS = Task._meta.db_table
+_TOMBSTONES = Tombstone._meta.db_table
+_FEED = Feed._meta.db_table
+_PADDING = ", ".join(["NULL"] * (len(LISTED_FIELDS) - 1))
+
+# Each part orders and limits itself (an index range scan), the outer query
+# merges them; ``kind`` 0 is the user's row, 1 a task, 2 a deletion. The
+# user's row also says whether the user is active (no row: not). The NULLs
+# stay outside the subqueries, where the UNION gives them the other parts'
+# types (inside one, PostgreSQL would make them text).
+_USER_ROW = (
+    f"SELECT NULL AS id, {_PADDING}, 0 AS kind, COALESCE(feed.last_seq, 0) AS seq,"
+    " COALESCE(feed.forgotten_seq, 0) AS forgotten"
+    f" FROM users_user LEFT JOIN {_FEED} AS feed ON feed.user_id = users_user.id"
+    " WHERE users_user.id = %s AND users_user.is_active"
+)
+_CHANGED = (
+    f"SELECT {', '.join(LISTED_FIELDS)}, 1, seq, NULL FROM (SELECT {LISTED_COLUMNS}, {_TASKS}.change_seq AS seq"
+    f" FROM {_TASKS} WHERE {_TASKS}.user_id = %s AND ({_TASKS}.change_seq, {_TASKS}.id) > (%s, %s)"
+    f" ORDER BY {_TASKS}.change_seq, {_TASKS}.id LIMIT %s) AS changed"
+)
+_DELETED = (
+    f"SELECT id, {_PADDING}, 2, seq, NULL FROM (SELECT task_id AS id, seq"
+    f" FROM {_TOMBSTONES} WHERE user_id = %s AND (seq, task_id) > (%s, %s)"
+    " ORDER BY seq, task_id LIMIT %s) AS deleted"
+)
+_ORDER = " ORDER BY kind > 0, seq, id LIMIT %s"
+
+_KIND = len(LISTED_FIELDS)
+
+
+class ChangesPage(NamedTuple):
+    tasks: list[dict[str, Any]]
+    deleted: list[int]
+    next_position: Position
+    has_more: bool
+
+
+class PositionForgotten(Exception):
+    """Deletions after the position were forgotten (manage.py forget_deletions): start again."""
+
+
+def _deletions_after(position: Position) -> tuple[int, int]:
+    # A full sync's floor: deletions at or below it are of tasks it never listed.
+    return max((position.seq, position.task_id), (position.floor, MAX_ID))
+
+
+def changes_page(*, user_id: int, since: Position | None, limit: int) -> ChangesPage | None:
+    """At most ``limit`` changes of the user's tasks after ``since`` (every
+    task when None) in change order, and the position to read on from;
+    None when the user is not active."""
+    position = since or START
+    parts, params = [_USER_ROW, _CHANGED], [user_id, user_id, position.seq, position.task_id, limit + 1]
+    deletions_after = _deletions_after(position)
+    if since is not None:
+        parts.append(_DELETED)
+        params += [user_id, *deletions_after, limit + 1]
+    rows = fetch_rows(f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS changes{_ORDER}", [*params, limit + 2])
+    if not rows or rows[0][_KIND] != 0:
+        return None
+    _, last_seq, forgotten_seq = rows[0][_KIND:]
+    if since is not None and _forgotten_after(forgotten_seq, deletions_after):
+        raise PositionForgotten
+    changes = rows[1:]
+    has_more = len(changes) > limit
+    changes = changes[:limit]
+    if has_more:
+        last = changes[-1]
+        floor = position.floor if since is not None else last_seq
+        next_position = Position(last[_KIND + 1], last[0], floor)
+    else:
+        next_position = after_all(last_seq)
+    tasks = [dict(zip(LISTED_FIELDS, row[:_KIND])) for row in changes if row[_KIND] == 1]
+    deleted = [row[0] for row in changes if row[_KIND] == 2]
+    return ChangesPage(tasks, deleted, next_position, has_more)
+
+
+def _forgotten_after(forgotten_seq: int, deletions_after: tuple[int, int]) -> bool:
+    """Whether a deletion the client has not seen may have been forgotten.
+
+    The forgotten deletions are every one numbered up to ``forgotten_seq``
+    (whole writes: a bulk delete's deletions share one number and one time).
+    """
+    seq, task_id = deletions_after
+    return forgotten_seq > seq or (0 < forgotten_seq == seq and task_id != MAX_ID)
