@@ -19,9 +19,9 @@ from users.models import User
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def readme_walkthrough() -> str:
+def readme_walkthrough(heading: str = "## Walk-through with curl") -> str:
     readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Walk-through with curl", 1)[1]
+    section = readme.split(heading, 1)[1]
     return re.search(r"^```sh\n(.*?)^```$", section, re.DOTALL | re.MULTILINE).group(1)
 
 
@@ -41,6 +41,28 @@ def test_readme_curl_walkthrough_runs_against_a_live_server(live_server):
     assert statuses == [201, 201, 200, 200, 200, 200, 204, 404], result.stdout
     assert '"title":"Buy oat milk"' in result.stdout
     assert User.objects.filter(email="ada@example.com").exists()
+    assert not Task.objects.exists()
+
+
+def test_readme_sync_walkthrough_runs_after_the_first_one(live_server):
+    script = readme_walkthrough() + readme_walkthrough("## Sync: the change feed and bulk changes")
+    script = re.sub(r"^B=\S+$", f"B={live_server.url}/api", script, flags=re.MULTILINE)
+    preamble = "set -eo pipefail\ncurl() { command curl --write-out '%{stderr}%{http_code}\\n' \"$@\"; }\n"
+
+    result = subprocess.run(["bash", "-c", preamble + script], capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    statuses = [int(line) for line in result.stderr.split()][8:]
+    # first sync, two creates, the delta, the list for the ids, bulk, clear, the delta again
+    assert statuses == [200, 201, 201, 200, 200, 200, 200, 200], result.stdout
+    decoder = json.JSONDecoder()
+    pages = [decoder.raw_decode(result.stdout[m.start():])[0] for m in re.finditer(r'\{"tasks"', result.stdout)]
+    first, delta, after_clearing = pages
+    # The walk-through deleted its one task: the first sync finds none.
+    assert first["tasks"] == [] and first["has_more"] is False
+    assert sorted(task["title"] for task in delta["tasks"]) == ["Call mum", "Water the plants"]
+    assert len(after_clearing["deleted"]) == 2 and after_clearing["tasks"] == []
+    assert '{"affected":1}' in result.stdout and '{"deleted":2}' in result.stdout
     assert not Task.objects.exists()
 
 
