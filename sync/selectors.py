@@ -77,7 +77,9 @@ def changes_page(*, user_id: int, since: Position | None, limit: int) -> Changes
     if not rows or rows[0][_KIND] != 0:
         return None
     _, last_seq, forgotten_seq = rows[0][_KIND:]
-    if since is not None and _forgotten_after(forgotten_seq, deletions_after):
+    # Beyond the last number: made before a restore of an older backup; the
+    # numbers up to it will be taken again by other writes.
+    if since is not None and (_forgotten_after(forgotten_seq, deletions_after) or position.seq > last_seq):
         raise PositionForgotten
     changes = rows[1:]
     has_more = len(changes) > limit

@@ -10,6 +10,7 @@ from django.utils import timezone
 from model_bakery import baker
 
 from sync.models import Feed, Tombstone
+from sync.positions import Position, position_encode
 from tasks.models import Task
 from tests.conftest import bearer
 
@@ -142,7 +143,17 @@ def test_a_position_not_made_here_is_410(client, user):
     assert response.status_code == 410
 
 
-@pytest.mark.parametrize("limit", ["0", "501", "1.0", "x"])
+def test_a_position_beyond_the_users_last_change_is_410(client, user, task):
+    """As after the database is restored from an older backup: its numbers will be taken again."""
+    replica = Replica(client, user)
+    replica.sync()
+    ahead = position_encode(Position(50, 0, 50), user_id=user.pk)
+
+    assert replica.page(ahead).status_code == 410
+    assert replica.page(replica.since).status_code == 200
+
+
+@pytest.mark.parametrize("limit", ["0", "501", "1.0", "x", "+5", " 5", "٥"])
 def test_a_bad_limit_is_422(client, user, limit):
     assert client.get(f"/api/{user.pk}/changes?limit={limit}", headers=bearer(user)).status_code == 422
 
