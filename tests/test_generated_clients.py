@@ -95,6 +95,10 @@ def assert_walkthrough_did_what_it_said(result: dict) -> None:
     assert result["page"]["link"].endswith('rel="next"')
     assert result["open"] == [spare_id, task_id]
     assert result["deleted"] == 204
+    assert result["synced"] == [task_id]
+    assert (result["completedInBulk"], result["uncompletedInBulk"]) == (1, 1)
+    assert result["delta"] == {"ids": [task_id], "deleted": []}
+    assert result["cleared"] == 0
 
     task = Task.objects.get(pk=task_id)
     assert (task.user_id, task.title, task.description, task.completed) == (user_id, "Buy oat milk", "1 litre", False)

@@ -68,6 +68,20 @@ const page = await client.GET("/api/{user_id}/tasks", { params: { path: { user_i
 const openTasks = await client.GET("/api/{user_id}/tasks", { params: { path: { user_id }, query: { completed: false } } });
 const deleted = await client.DELETE("/api/{user_id}/tasks/{task_id}", { params: { path: { user_id, task_id: spare_id } } });
 
+// Sync: a full sync, bulk changes (the deleted spare's id is not counted), then the delta.
+const synced = await client.GET("/api/{user_id}/changes", { params: { path: { user_id }, query: { limit: 100 } } });
+const since = synced.data?.next_since ?? fail(`changes: ${synced.response.status}`);
+const completedInBulk = await client.POST("/api/{user_id}/tasks/bulk", {
+  params: { path: { user_id } },
+  body: { action: "complete", ids: [task_id, spare_id] },
+});
+const uncompletedInBulk = await client.POST("/api/{user_id}/tasks/bulk", {
+  params: { path: { user_id } },
+  body: { action: "uncomplete", ids: [task_id] },
+});
+const delta = await client.GET("/api/{user_id}/changes", { params: { path: { user_id }, query: { since } } });
+const cleared = await client.POST("/api/{user_id}/tasks/clear-completed", { params: { path: { user_id } } });
+
 console.log(
   JSON.stringify({
     etagIsAString,
@@ -87,5 +101,10 @@ console.log(
     page: { ids: page.data?.map((task) => task.id), link: page.response.headers.get("Link") },
     open: openTasks.data?.map((task) => task.id),
     deleted: deleted.response.status,
+    synced: synced.data?.tasks.map((task) => task.id),
+    completedInBulk: completedInBulk.data?.affected,
+    uncompletedInBulk: uncompletedInBulk.data?.affected,
+    delta: { ids: delta.data?.tasks.map((task) => task.id), deleted: delta.data?.deleted },
+    cleared: cleared.data?.deleted,
   }),
 );

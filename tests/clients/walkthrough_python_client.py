@@ -10,6 +10,7 @@ import sys
 
 from task_api_client import AuthenticatedClient, Client
 from task_api_client.api.auth import create_token, get_current_user, register
+from task_api_client.api.sync import bulk_update_tasks, clear_completed_tasks, list_changes
 from task_api_client.api.tasks import (
     create_task,
     delete_task,
@@ -19,7 +20,7 @@ from task_api_client.api.tasks import (
     set_task_completion,
     update_task,
 )
-from task_api_client.models import CompleteIn, RegisterIn, TaskIn, TaskPatch, TaskPut, TokenIn
+from task_api_client.models import BulkIn, BulkInAction, CompleteIn, RegisterIn, TaskIn, TaskPatch, TaskPut, TokenIn
 
 base_url, email = sys.argv[1:]
 password = "correct horse battery"
@@ -49,6 +50,14 @@ spare_id = create_task.sync(user_id, client=client, body=TaskIn(title="Spare")).
 page = list_tasks.sync_detailed(user_id, client=client, limit=1)
 open_tasks = list_tasks.sync(user_id, client=client, completed=False)
 deleted = delete_task.sync_detailed(user_id, spare_id, client=client)
+# Sync: a full sync, bulk changes (the deleted spare's id is not counted), then the delta.
+synced = list_changes.sync(user_id, client=client, limit=100)
+completed_in_bulk = bulk_update_tasks.sync(
+    user_id, client=client, body=BulkIn(action=BulkInAction.COMPLETE, ids=[task_id, spare_id])
+)
+uncompleted_in_bulk = bulk_update_tasks.sync(user_id, client=client, body=BulkIn(action=BulkInAction.UNCOMPLETE, ids=[task_id]))
+delta = list_changes.sync(user_id, client=client, since=synced.next_since)
+cleared = clear_completed_tasks.sync(user_id, client=client)
 
 print(
     json.dumps(
@@ -68,6 +77,11 @@ print(
             "page": {"ids": [task.id for task in page.parsed], "link": page.headers.get("Link")},
             "open": [task.id for task in open_tasks],
             "deleted": deleted.status_code,
+            "synced": [task.id for task in synced.tasks],
+            "completedInBulk": completed_in_bulk.affected,
+            "uncompletedInBulk": uncompleted_in_bulk.affected,
+            "delta": {"ids": [task.id for task in delta.tasks], "deleted": delta.deleted},
+            "cleared": cleared.deleted,
         }
     )
 )
