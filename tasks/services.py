@@ -126,12 +126,13 @@ def _run(statements: list[Sql], *, listed: bool = True) -> list[tuple]:
     """Run the statements in order; the rows of the last, as fetch_rows gives
     them when they start with the listed columns, else as the driver does."""
     *before, last = statements
-    with connection.cursor() as cursor:
-        for sql, params in before:
-            cursor.execute(sql, params)
-        if not listed:
-            cursor.execute(*last)
-            return cursor.fetchall()
+    if before or not listed:
+        with connection.cursor() as cursor:
+            for sql, params in before:
+                cursor.execute(sql, params)
+            if not listed:
+                cursor.execute(*last)
+                return cursor.fetchall()
     return fetch_rows(*last)
 
 
