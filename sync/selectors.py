@@ -10,6 +10,8 @@ and no later commit can land below it.
 
 from typing import Any, NamedTuple
 
+from django.db import connection
+
 from sync.models import Feed, Tombstone
 from sync.positions import START, Position, after_all
 from tasks.models import Task
@@ -46,6 +48,14 @@ _DELETED = (
 
 _KIND = len(LISTED_FIELDS)
 
+# The question most calls ask (a client polling with the position after all it
+# has): is there anything after it? The feed row alone answers it, as cheaply
+# as a get, where the UNION costs PostgreSQL more to plan than to run.
+_LAST_SEQ = (
+    f"SELECT COALESCE(feed.last_seq, 0) FROM users_user LEFT JOIN {_FEED} AS feed ON feed.user_id = users_user.id"
+    " WHERE users_user.id = %s AND users_user.is_active"
+)
+
 
 class ChangesPage(NamedTuple):
     tasks: list[dict[str, Any]]
@@ -66,7 +76,19 @@ def _deletions_after(position: Position) -> tuple[int, int]:
 def changes_page(*, user_id: int, since: Position | None, limit: int) -> ChangesPage | None:
     """At most ``limit`` changes of the user's tasks after ``since`` (every
     task when None) in change order, and the position to read on from;
-    None when the user is not active."""
+    None when the user is not active.
+
+    One query, or two when a position after everything up to a number has
+    changes after it (the first finds out there are).
+    """
+    if since is not None and since.task_id == MAX_ID:
+        with connection.cursor() as cursor:
+            cursor.execute(_LAST_SEQ, [user_id])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if row[0] == since.seq:
+            return ChangesPage([], [], since, False)
     position = since or START
     parts, params = [_USER_ROW, _CHANGED], [user_id, user_id, position.seq, position.task_id, limit + 1]
     deletions_after = _deletions_after(position)

@@ -103,23 +103,38 @@ def test_a_read_that_finds_nothing_asks_once_more_whether_the_user_is_active(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("since", [False, True], ids=["full sync", "delta"])
+@pytest.mark.parametrize("since, queries", [(False, 1), (True, 2)], ids=["full sync", "delta"])
 @pytest.mark.parametrize("limit", [1, 100])
-def test_a_page_of_changes_is_one_query_whatever_its_size(client, owner, since, limit, django_assert_num_queries):
+def test_a_page_of_changes_costs_the_same_queries_whatever_its_size(
+    client, owner, since, queries, limit, django_assert_num_queries
+):
+    """A full sync's page is one query; a delta's two: the feed row says
+    there is something after the position, then the page is read."""
     auth = bearer(owner)
     url = f"/api/{owner.pk}/changes?limit={limit}"
     if since:
-        position = client.get(url, headers=auth).json()["next_since"]
+        position = client.get(f"/api/{owner.pk}/changes?limit=500", headers=auth).json()["next_since"]
         Task.objects.filter(user=owner).delete()
         for _ in range(3):
             client.post(f"/api/{owner.pk}/tasks", {"title": "New"}, content_type="application/json", headers=auth)
         url += f"&since={position}"
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(queries):
         response = client.get(url, headers=auth)
 
     assert response.status_code == 200
     assert len(response.json()["tasks"]) == min(limit, 3 if since else Task.objects.filter(user=owner).count())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_with_nothing_new_is_one_query(client, owner, django_assert_num_queries):
+    auth = bearer(owner)
+    position = client.get(f"/api/{owner.pk}/changes?limit=500", headers=auth).json()["next_since"]
+
+    with django_assert_num_queries(1):
+        response = client.get(f"/api/{owner.pk}/changes?since={position}", headers=auth)
+
+    assert response.json() == {"tasks": [], "deleted": [], "next_since": position, "has_more": False}
 
 
 @pytest.mark.django_db(transaction=True)
