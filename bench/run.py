@@ -146,6 +146,34 @@ WRITES = ["create", "PUT", "PATCH", "toggle", "delete"]
 FLOOR = {**dict.fromkeys(READS, 0.7), **dict.fromkeys(WRITES, 0.5)}
 
 
+# --- Sync floors (issue #17): the change feed and the bulk writes, each
+# measured against the operation it must keep up with, in alternating rounds
+# of their own after the others.
+from sync.positions import after_all, position_encode  # noqa: E402
+
+bulk_owner, quiet = seed("benchbulk@example.com", 500), seed("benchquiet@example.com", 1_000)
+token |= {user.pk: access_token_issue(user=user)[0] for user in (bulk_owner, quiet)}
+bulk_ids = list(Task.objects.filter(user=bulk_owner).values_list("pk", flat=True))
+# A 1,000-task user nothing writes to: the position after all of its feed stays so.
+nothing_new = position_encode(after_all(0), user_id=quiet.pk)
+OPERATIONS |= {
+    "changes, nothing new": [f"GET\t/api/{quiet.pk}/changes?since={nothing_new}\t{token[quiet.pk]}\t"],
+    # Without since: the first 100 of the 1,000 tasks, as "list, 1,000 tasks" pages them.
+    "changes, a page of 100": [f"GET\t/api/{medium.pk}/changes?limit=100\t{token[medium.pk]}\t"],
+    "bulk, 500 ids": [
+        line
+        for action in ("complete", "uncomplete")
+        for line in lines("POST", bulk_owner, ["/bulk"], f'{{"action": "{action}", "ids": {bulk_ids}}}')
+    ],
+}
+# name -> (the operation it is held to, the highest p50 ratio allowed)
+SYNC_FLOORS = {
+    "changes, nothing new": ("get", 1.2),
+    "changes, a page of 100": ("list, 1,000 tasks", 1.5),
+    "bulk, 500 ids": ("toggle", 20.0),
+}
+
+
 def targets(name: str, kind: str, round_number: int) -> list[str]:
     """The request lines of one measurement: a delete never targets a task deleted before."""
     if name != "delete":
@@ -281,13 +309,17 @@ try:
         for name in ["list, 10 tasks", *DEPTH]:
             measure("depth", name)
     for name in OPERATIONS:
-        if name not in READS and name not in WRITES and ("depth", name) not in runs:
+        if name not in READS and name not in WRITES and name not in SYNC_FLOORS and ("depth", name) not in runs:
             measure("service", name)
     # Writes after every read, so the reads see the seeded data as it was.
     for round_number in range(args.rounds):
         for name in WRITES:
             measure("baseline", name, round_number)
             measure("service", name, round_number)
+    for _ in range(args.rounds):
+        for name, (against, _) in SYNC_FLOORS.items():
+            measure("sync", against)
+            measure("sync", name)
 finally:
     for server in (service, baseline):
         server.send_signal(signal.SIGTERM)
@@ -306,7 +338,10 @@ def median_ratio(numerators: list[dict], denominators: list[dict], key: str) -> 
     return statistics.median(n[key] / d[key] for n, d in zip(numerators, denominators))
 
 
-results = {name: median_run(runs.get(("service", name)) or runs[("depth", name)]) for name in OPERATIONS}
+results = {
+    name: median_run(runs.get(("service", name)) or runs.get(("depth", name)) or runs[("sync", name)])
+    for name in OPERATIONS
+}
 floor = {name: median_run(runs[("baseline", name)]) for name in FLOOR}
 throughput = {name: median_ratio(runs[("service", name)], runs[("baseline", name)], "rps") for name in FLOOR}
 depth = {name: median_ratio(runs[("depth", name)], runs[("depth", "list, 10 tasks")], "p50") for name in DEPTH}
@@ -344,6 +379,10 @@ print(
 for name, minimum in FLOOR.items():
     verdict = "ok" if throughput[name] >= minimum else "BELOW"
     print(f"- {name}: {throughput[name]:.2f}× the floor's req/s (at least {minimum}×): {verdict}")
+print("- sync (issue #17), p50 against the operation named:")
+for name, (against, most) in SYNC_FLOORS.items():
+    ratio = median_ratio(runs[("sync", name)], runs[("sync", against)], "p50")
+    print(f"  - {name}: {ratio:.2f}× {against} (at most {most:g}×): {'ok' if ratio <= most else 'OVER'}")
 tails = {name: r["p99"] / r["p50"] for name, r in results.items()}
 over = [f"{name} {ratio:.1f}×" for name, ratio in tails.items() if ratio > 3]
 print(f"- p99 at most 3× p50 for every operation: {'ok' if not over else 'over in ' + ', '.join(over)}")
