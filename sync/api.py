@@ -39,7 +39,7 @@ def list_changes(
     owner = request.auth.pk
     try:
         position = None if since is None else position_decode(since, user_id=owner)
-        page = changes_page(user_id=owner, since=position, limit=limit)
+        page = changes_page(user_id=owner, credential=request.auth.credential, since=position, limit=limit)
     except (PositionRefused, PositionForgotten):
         require_active_user(request.auth)
         response.status_code = 410

@@ -11,7 +11,9 @@ and no later commit can land below it.
 from typing import Any, NamedTuple
 
 from django.db import connection
+from django.utils import timezone
 
+from signin.credentials import Credential
 from sync.models import Feed, Tombstone
 from sync.positions import START, Position, after_all
 from tasks.models import Task
@@ -28,13 +30,15 @@ _PADDING = ", ".join(["NULL"] * (len(LISTED_FIELDS) - 1))
 # whole query takes to run); ``kind`` 0 is the user's row, 1 a task, 2 a deletion. The
 # user's row also says whether the user is active (no row: not). The NULLs
 # stay outside the subqueries, where the UNION gives them the other parts'
-# types (inside one, PostgreSQL would make them text).
+# types (inside one, PostgreSQL would make them text). The token's session
+# or personal access token is joined to the user's row (signin/credentials.py):
+# no row either when it no longer stands.
 _USER_ROW = (
     f"SELECT NULL AS id, {_PADDING}, 0 AS kind, COALESCE(feed.last_seq, 0) AS seq,"
     " COALESCE(feed.forgotten_seq, 0) AS forgotten"
     f" FROM users_user LEFT JOIN {_FEED} AS feed ON feed.user_id = users_user.id"
-    " WHERE users_user.id = %s AND users_user.is_active"
 )
+_ACTIVE_USER = " WHERE users_user.id = %s AND users_user.is_active"
 _CHANGED = (
     f"SELECT {', '.join(LISTED_FIELDS)}, 1, seq, NULL FROM (SELECT {LISTED_COLUMNS}, {_TASKS}.change_seq AS seq"
     f" FROM {_TASKS} WHERE {_TASKS}.user_id = %s AND ({_TASKS}.change_seq, {_TASKS}.id) > (%s, %s)"
@@ -53,8 +57,13 @@ _KIND = len(LISTED_FIELDS)
 # as a get, where the UNION costs PostgreSQL more to plan than to run.
 _LAST_SEQ = (
     f"SELECT COALESCE(feed.last_seq, 0) FROM users_user LEFT JOIN {_FEED} AS feed ON feed.user_id = users_user.id"
-    " WHERE users_user.id = %s AND users_user.is_active"
 )
+
+
+def _of_active_user(sql: str, *, user_id: int, credential: Credential) -> tuple[str, list[Any]]:
+    """``sql`` (from users_user) narrowed to the active user whose token's credential stands."""
+    join, params = credential.join_sql(now=timezone.now())
+    return sql + join + _ACTIVE_USER, [*params, user_id]
 
 
 class ChangesPage(NamedTuple):
@@ -73,24 +82,27 @@ def _deletions_after(position: Position) -> tuple[int, int]:
     return max((position.seq, position.task_id), (position.floor, MAX_ID))
 
 
-def changes_page(*, user_id: int, since: Position | None, limit: int) -> ChangesPage | None:
+def changes_page(
+    *, user_id: int, credential: Credential, since: Position | None, limit: int
+) -> ChangesPage | None:
     """At most ``limit`` changes of the user's tasks after ``since`` (every
     task when None) in change order, and the position to read on from;
-    None when the user is not active.
+    None when the user is not active or the token's credential no longer stands.
 
     One query, or two when a position after everything up to a number has
     changes after it (the first finds out there are).
     """
     if since is not None and since.task_id == MAX_ID:
         with connection.cursor() as cursor:
-            cursor.execute(_LAST_SEQ, [user_id])
+            cursor.execute(*_of_active_user(_LAST_SEQ, user_id=user_id, credential=credential))
             row = cursor.fetchone()
         if row is None:
             return None
         if row[0] == since.seq:
             return ChangesPage([], [], since, False)
     position = since or START
-    parts, params = [_USER_ROW, _CHANGED], [user_id, user_id, position.seq, position.task_id, limit + 1]
+    user_row, params = _of_active_user(_USER_ROW, user_id=user_id, credential=credential)
+    parts, params = [user_row, _CHANGED], [*params, user_id, position.seq, position.task_id, limit + 1]
     deletions_after = _deletions_after(position)
     if since is not None:
         parts.append(_DELETED)

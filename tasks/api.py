@@ -55,7 +55,9 @@ def list_tasks(
     cursor: Cursor | None = Query(None, description="Opaque; taken from a Link header"),
 ):
     # One row more than asked tells whether a next page exists, without a COUNT.
-    tasks = task_list(user_id=request.auth.pk, completed=completed, after=cursor, limit=limit + 1)
+    tasks = task_list(
+        user_id=request.auth.pk, credential=request.auth.credential, completed=completed, after=cursor, limit=limit + 1
+    )
     if not tasks:
         require_active_user(request.auth)
     if len(tasks) > limit:
@@ -157,7 +159,9 @@ def get_task(
     ),
 ):
     try:
-        task = _with_etag(response, task_get(user_id=request.auth.pk, task_id=task_id))
+        task = _with_etag(
+            response, task_get(user_id=request.auth.pk, credential=request.auth.credential, task_id=task_id)
+        )
     except Task.DoesNotExist:
         require_active_user(request.auth)
         raise

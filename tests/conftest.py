@@ -8,8 +8,8 @@ from model_bakery import baker
 from tasks.models import Task
 from tests.better_auth_server import BetterAuthServer
 from tests.oidc_issuer import AUDIENCE, Issuer
+from signin.services import session_start
 from users.models import User
-from users.tokens import access_token_issue
 
 PASSWORD = "correct horse battery staple"
 
@@ -45,8 +45,8 @@ def other_user(make_user) -> User:
 
 
 def bearer(user: User) -> dict[str, str]:
-    token, _ = access_token_issue(user=user)
-    return {"Authorization": f"Bearer {token}"}
+    """The Authorization header of a new session of the user, as /token would start."""
+    return {"Authorization": f"Bearer {session_start(user=user).access_token}"}
 
 
 @pytest.fixture

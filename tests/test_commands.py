@@ -6,7 +6,8 @@ from django.core.management import CommandError, call_command
 from tasks.models import Task
 from tasks.services import DEMO_TASKS
 from users.models import User
-from users.tokens import access_token_user_id
+from signin.models import Session
+from users.tokens import access_token_subject
 
 from .conftest import PASSWORD
 
@@ -72,7 +73,8 @@ def test_issuetoken_prints_only_a_token_the_api_accepts(client, user):
 
     token = output.strip()
     assert output == token + "\n"
-    assert access_token_user_id(token) == user.pk
+    # A session's token, ended by endsessions like any other.
+    assert access_token_subject(token) == (user.pk, Session.objects.get(user=user).pk)
     response = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert response.json()["email"] == "ada@example.com"
 

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 
 import users.tokens
+from signin.services import session_start
 from tasks.models import Task
-from users.tokens import access_token_issue
 
 
 def now() -> int:
@@ -166,6 +166,6 @@ def test_when_audience_and_issuer_are_configured_the_right_ones_are_accepted(cli
 
 
 def test_tokens_the_server_issues_carry_the_configured_audience_and_issuer(client, user, audience_and_issuer):
-    token, _ = access_token_issue(user=user)
+    token = session_start(user=user).access_token
 
     assert call(client, user, token).status_code == 201

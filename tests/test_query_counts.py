@@ -95,9 +95,10 @@ def test_a_read_that_finds_nothing_asks_once_more_whether_the_user_is_active(
     client, owner, other_task, path, django_assert_num_queries
 ):
     path = path.format(missing=other_task.pk + 1000, other=other_task.pk)
+    auth = bearer(owner)
 
     with django_assert_num_queries(2):
-        response = client.get(f"/api/{owner.pk}/tasks{path}", headers=bearer(owner))
+        response = client.get(f"/api/{owner.pk}/tasks{path}", headers=auth)
 
     assert response.status_code == (200 if path.startswith("?") else 404)
 
@@ -146,13 +147,14 @@ def test_a_bulk_change_costs_the_same_queries_for_one_id_or_500(client, make_use
     tasks = baker.make(
         Task, user=owner, completed=done, completed_at="2026-01-01T00:00:00Z" if done else None, _quantity=count, _bulk_create=True
     )
+    auth = bearer(owner)
 
     with django_assert_num_queries(on_this_backend(2, deletes=action == "delete")):
         response = client.post(
             f"/api/{owner.pk}/tasks/bulk",
             {"action": action, "ids": [task.pk for task in tasks]},
             content_type="application/json",
-            headers=bearer(owner),
+            headers=auth,
         )
 
     assert response.json() == {"affected": count}
@@ -164,7 +166,9 @@ def test_clearing_completed_tasks_costs_the_same_queries_for_one_or_300(client, 
     owner = make_user("clear@example.com")
     baker.make(Task, user=owner, completed=True, completed_at="2026-01-01T00:00:00Z", _quantity=count, _bulk_create=True)
 
+    auth = bearer(owner)
+
     with django_assert_num_queries(on_this_backend(2, deletes=True)):
-        response = client.post(f"/api/{owner.pk}/tasks/clear-completed", headers=bearer(owner))
+        response = client.post(f"/api/{owner.pk}/tasks/clear-completed", headers=auth)
 
     assert response.json() == {"deleted": count}

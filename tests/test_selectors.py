@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from signin.credentials import SIGNATURE_ONLY
 from tasks.models import Task
 from tasks.pagination import Position
 from tasks.schemas import TaskOut
@@ -50,13 +51,15 @@ def test_every_page_is_the_orms_page_value_for_value(user, tasks):
     for completed in (None, True, False):
         for after in (None, Position(tied.created_at, tied.pk), Position(NOON + timedelta(days=2), 1)):
             for limit in (1, 2, 100):
-                page = task_list(user_id=user.pk, completed=completed, after=after, limit=limit)
+                page = task_list(
+                    user_id=user.pk, credential=SIGNATURE_ONLY, completed=completed, after=after, limit=limit
+                )
 
                 assert page == orm_list(user, completed, after)[:limit], (completed, after, limit)
 
 
 def test_a_page_holds_the_types_the_orm_gives(user, tasks):
-    row = next(row for row in task_list(user_id=user.pk, limit=100) if row["completed"])
+    row = next(row for row in task_list(user_id=user.pk, credential=SIGNATURE_ONLY, limit=100) if row["completed"])
 
     assert type(row["id"]) is int and type(row["completed"]) is bool
     assert row["created_at"].tzinfo is not None and row["created_at"].utcoffset() == timedelta(0)
@@ -65,13 +68,13 @@ def test_a_page_holds_the_types_the_orm_gives(user, tasks):
 
 def test_a_listed_row_is_exactly_what_the_api_documents(user, tasks):
     # The list sends its rows to the renderer as they are (tasks/api.py).
-    for row in task_list(user_id=user.pk, limit=100):
+    for row in task_list(user_id=user.pk, credential=SIGNATURE_ONLY, limit=100):
         assert TaskOut.model_validate(row).model_dump() == row
 
 
 def test_a_task_read_by_sql_equals_the_orms(user, tasks):
     for task in tasks:
-        read = task_get(user_id=user.pk, task_id=task.pk)
+        read = task_get(user_id=user.pk, credential=SIGNATURE_ONLY, task_id=task.pk)
 
         assert isinstance(read, Task)
         assert {name: getattr(read, name) for name in LISTED_FIELDS} == Task.objects.filter(pk=task.pk).values(
@@ -81,13 +84,13 @@ def test_a_task_read_by_sql_equals_the_orms(user, tasks):
 
 def test_another_users_task_is_not_found(user, other_task):
     with pytest.raises(Task.DoesNotExist):
-        task_get(user_id=user.pk, task_id=other_task.pk)
+        task_get(user_id=user.pk, credential=SIGNATURE_ONLY, task_id=other_task.pk)
 
 
 def test_an_inactive_users_tasks_are_neither_listed_nor_found(user, tasks):
     user.is_active = False
     user.save()
 
-    assert task_list(user_id=user.pk, limit=100) == []
+    assert task_list(user_id=user.pk, credential=SIGNATURE_ONLY, limit=100) == []
     with pytest.raises(Task.DoesNotExist):
-        task_get(user_id=user.pk, task_id=tasks[0].pk)
+        task_get(user_id=user.pk, credential=SIGNATURE_ONLY, task_id=tasks[0].pk)

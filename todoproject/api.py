@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from identities.keys import KeySetUnavailable
+from signin.api import router as signin_router
 from sync.api import router as sync_router
 from tasks.api import router as tasks_router
 from tasks.services import IdempotencyKeyReused, PreconditionFailed
@@ -38,6 +39,7 @@ api = DocumentedAPI(
     openapi_extra={"tags": TAGS},
 )
 api.add_router("/auth/", users_router)
+api.add_router("/auth/", signin_router)
 # Before the tasks' routes: /{user_id}/tasks/bulk would otherwise resolve to
 # /{user_id}/tasks/{task_id}, which has no POST.
 api.add_router("/", sync_router)

@@ -74,7 +74,10 @@ if not DEBUG:
             )
 
 JWT_ALGORITHM = os.environ.get("JWT_ALGORITHM", "HS256")
-JWT_ACCESS_TOKEN_TTL = int(os.environ.get("JWT_ACCESS_TOKEN_TTL", "3600"))
+# Seconds an access token lives. Short, as its session's refresh token
+# (REFRESH_TOKEN_TTL seconds, renewed on every refresh) renews it.
+JWT_ACCESS_TOKEN_TTL = int(os.environ.get("JWT_ACCESS_TOKEN_TTL", "900"))
+REFRESH_TOKEN_TTL = int(os.environ.get("REFRESH_TOKEN_TTL", str(30 * 24 * 3600)))
 JWT_LEEWAY = int(os.environ.get("JWT_LEEWAY", "30"))
 JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE") or None
 JWT_ISSUER = os.environ.get("JWT_ISSUER") or None
@@ -144,6 +147,7 @@ INSTALLED_APPS = [
     "ninja",
     "users",
     "identities",
+    "signin",
     # Before tasks: deleting a user then deletes its change feed (and takes
     # that row's lock) before its tasks, in the order every writer takes them.
     "sync",

@@ -112,6 +112,14 @@ class AdminLoginEmailThrottle(AuthEmailThrottle):
         return request.POST.get("username")
 
 
+class AuthAccountThrottle(AuthEmailThrottle):
+    """A signed-in caller's password checks (``/password``), counted in the
+    same budget as logins to that account's email."""
+
+    def email(self, request: HttpRequest) -> object:
+        return request.auth.email
+
+
 class WritesUserThrottle(FixedWindowThrottle):
     """Writes per authenticated user (reads are not limited)."""
 

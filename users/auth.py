@@ -1,13 +1,17 @@
 """Bearer-token authentication, and the owner check every task route makes.
 
-A bearer token is the service's own (users/tokens.py) or a front end's
-identity provider's (identities/tokens.py, which maps the identity to its
-local user without a query once known). Writes and ``/me`` then load the
-token's user (one primary-key query). The two reads instead take the token's
+A bearer token is the service's own (users/tokens.py), a personal access
+token (signin/credentials.py) or a front end's identity provider's
+(identities/tokens.py, which maps the identity to its local user without a
+query once known). Writes and ``/me`` then load the token's user, and in the
+same query its session or personal access token, which must still stand
+(one primary-key query with a join). The two reads instead take the token's
 word for who is asking and let their own query confirm the user is still
-active (tasks/selectors.py joins it), so a read costs one query, not two;
-only when it finds nothing is the user looked up, to answer 401 rather than
-404 or an empty page.
+active and the credential still stands (tasks/selectors.py joins both), so a
+read costs one query, not two; only when it finds nothing is the user looked
+up, to answer 401 rather than 404 or an empty page. Either way an ended
+session or a revoked token is refused by the very next request, in every
+process: nothing about it is cached.
 """
 
 from dataclasses import dataclass
@@ -18,9 +22,11 @@ from ninja.security import HttpBearer
 
 from identities.services import identity_forget
 from identities.tokens import external_token_user
+from signin.credentials import SIGNATURE_ONLY, Credential, personal_token_user_id, secret_hash
+from signin.services import personal_token_touch
 from users.models import User
 from users.selectors import user_get_active
-from users.tokens import access_token_user_id, is_signed_with_the_secret
+from users.tokens import access_token_subject, is_signed_with_the_secret
 
 # The path's {user_id} may say this instead of the caller's id.
 CURRENT_USER = "me"
@@ -28,23 +34,34 @@ CURRENT_USER = "me"
 
 @dataclass(frozen=True)
 class TokenUser:
-    """The user a valid token names, not yet looked up in the database; with
-    an external token, the identity it came as (whose sub may name it in paths)."""
+    """The user a valid token names, not yet looked up in the database, and
+    what must still back the token there; with an external token, the
+    identity it came as (whose sub may name it in paths)."""
 
     pk: int
+    credential: Credential = SIGNATURE_ONLY
     issuer: str | None = None
     subject: str | None = None
 
 
 def token_user(token: str) -> TokenUser | None:
-    """Who a valid token speaks for, or None; raises KeySetUnavailable (503)."""
+    """Who a token speaks for, or None for one that is invalid on its face;
+    raises KeySetUnavailable (503)."""
+    personal_user_id = personal_token_user_id(token)
+    if personal_user_id is not None:
+        token_hash = secret_hash(token)
+        personal_token_touch(token_hash=token_hash)
+        return TokenUser(personal_user_id, Credential(token_hash=token_hash))
     if is_signed_with_the_secret(token):
-        user_id = access_token_user_id(token)
-        return None if user_id is None else TokenUser(user_id)
+        subject = access_token_subject(token)
+        if subject is None:
+            return None
+        user_id, session_id = subject
+        return TokenUser(user_id, Credential(session_id=session_id))
     external = external_token_user(token)
     if external is None:
         return None
-    return TokenUser(external.pk, external.issuer, external.subject)
+    return TokenUser(external.pk, issuer=external.issuer, subject=external.subject)
 
 
 def _gone(caller: TokenUser) -> None:
@@ -54,11 +71,12 @@ def _gone(caller: TokenUser) -> None:
 
 
 def require_active_user(user: User | TokenUser) -> None:
-    """Raise AuthenticationError (401) unless the user exists and is active.
+    """Raise AuthenticationError (401) unless the user exists and is active
+    and the token's credential still stands.
 
     Costs a query only for a TokenUser: a loaded User was checked already.
     """
-    if isinstance(user, TokenUser) and user_get_active(user_id=user.pk) is None:
+    if isinstance(user, TokenUser) and user_get_active(user_id=user.pk, credential=user.credential) is None:
         _gone(user)
         raise AuthenticationError
 
@@ -79,21 +97,34 @@ def _require_owner(request: HttpRequest, caller: TokenUser, user: User | TokenUs
 
 
 class JWTAuth(HttpBearer):
-    """Bearer token whose user still exists and is active: one primary-key query."""
+    """Bearer token whose user still exists and is active, and whose session
+    or personal access token still stands: one primary-key query. The
+    caller's TokenUser is kept as ``request.caller``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         caller = token_user(token)
         if caller is None:
             return None
-        user = user_get_active(user_id=caller.pk)
+        user = user_get_active(user_id=caller.pk, credential=caller.credential)
         if user is None:
             _gone(caller)
             return None
         self.authorize(request, caller, user)
+        request.caller = caller
         return user
 
     def authorize(self, request: HttpRequest, caller: TokenUser, user: User) -> None:
         """Any active user may: the caller's own resources only."""
+
+
+class AccountAuth(JWTAuth):
+    """JWTAuth refusing personal access tokens (403): they may not manage
+    sessions, tokens or the password, so a leaked script token cannot make
+    itself more tokens or lock its owner out."""
+
+    def authorize(self, request: HttpRequest, caller: TokenUser, user: User) -> None:
+        if caller.credential.is_personal_token:
+            raise AuthorizationError(message="A personal access token cannot manage sessions or tokens.")
 
 
 class OwnerJWTAuth(JWTAuth):

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from todoproject.schemas import NoControlChars, max_length_after_normalising
 from users.models import EMAIL_MAX_LENGTH, normalize_email
@@ -70,6 +70,10 @@ class UserOut(Schema):
 
 class AuthOut(Schema):
     user: UserOut
-    access_token: str
+    access_token: str = Field(description="Send as `Authorization: Bearer …`; lives `expires_in` seconds.")
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+    refresh_token: str = Field(
+        description="Single use: `POST /api/auth/refresh` trades it for new tokens. Presented twice, "
+        "it ends the session."
+    )

@@ -29,6 +29,8 @@ SUPPORT_PERMISSIONS = {
     "tasks": ("add_task", "change_task", "delete_task", "view_task"),
     "users": ("view_user",),
     "identities": ("view_externalidentity",),
+    # Seen, ended and revoked (the admin's actions); never created or edited.
+    "signin": ("view_session", "change_session", "view_personalaccesstoken", "change_personalaccesstoken"),
 }
 
 

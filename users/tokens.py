@@ -2,7 +2,10 @@
 
 A token's ``sub`` is the user id as a string; ``exp`` is required. Tokens
 minted by another service with the same secret (a front end's auth server)
-are accepted on the same terms, so nothing here depends on claims only we set.
+are accepted on the same terms. The service's own also name their session
+(``sid``, the session id as a string, as OpenID Connect's claim of that name
+does), which must still be open when the token is used (signin/credentials.py):
+a token signed elsewhere must not carry a ``sid`` of its own.
 """
 
 import binascii
@@ -15,20 +18,20 @@ from functools import lru_cache
 import jwt
 from django.conf import settings
 from django.utils import timezone
-from jwt.exceptions import DecodeError, InvalidSubjectError
+from jwt.exceptions import DecodeError, InvalidSubjectError, InvalidTokenError
 from jwt.utils import base64url_decode
 
 from todoproject.schemas import MAX_ID
 from users.models import User
 
-_USER_ID = re.compile(r"[1-9][0-9]{0,18}")
+_ID = re.compile(r"[1-9][0-9]{0,18}")
 
 
-def access_token_issue(*, user: User) -> tuple[str, int]:
-    """Return a signed access token for ``user`` and its lifetime in seconds."""
+def access_token_issue(*, user: User, session_id: int) -> tuple[str, int]:
+    """Return a signed access token of ``user``'s session and its lifetime in seconds."""
     ttl = settings.JWT_ACCESS_TOKEN_TTL
     now = timezone.now()
-    claims = {"sub": str(user.pk), "iat": now, "exp": now + timedelta(seconds=ttl)}
+    claims = {"sub": str(user.pk), "sid": str(session_id), "iat": now, "exp": now + timedelta(seconds=ttl)}
     if settings.JWT_ISSUER:
         claims["iss"] = settings.JWT_ISSUER
     if settings.JWT_AUDIENCE:
@@ -54,10 +57,11 @@ def _header_algorithm(segment: str) -> object:
     return header.get("alg") if isinstance(header, dict) else None
 
 
-def access_token_user_id(token: str) -> int | None:
-    """The user id a valid token speaks for, or None for any invalid token."""
+def access_token_subject(token: str) -> tuple[int, int | None] | None:
+    """(user id, session id or None) of a valid token, or None for any invalid
+    token; whether the session is still open is the database's to say."""
     try:
-        user_id, expires = _verified(
+        user_id, session_id, expires = _verified(
             token,
             secret=settings.JWT_SECRET,
             algorithm=settings.JWT_ALGORITHM,
@@ -70,9 +74,11 @@ def access_token_user_id(token: str) -> int | None:
     # A verified token only ever becomes invalid by expiring (nbf and iat
     # grow truer with time), so a cached verification needs this check alone;
     # it is PyJWT's own, leeway included.
+    # (An ended session is no exception: the database is asked on every
+    # request, so no worker's cache can outlive a revocation.)
     if expires <= time.time() - settings.JWT_LEEWAY:
         return None
-    return user_id
+    return user_id, session_id
 
 
 # A client sends one token with every call for the token's whole life, and
@@ -85,8 +91,8 @@ def access_token_user_id(token: str) -> int | None:
 @lru_cache(maxsize=4096)
 def _verified(
     token: str, *, secret: str, algorithm: str, audience: str | None, issuer: str | None, leeway: int
-) -> tuple[int, int]:
-    """(user id, exp) of a valid token; raises jwt.InvalidTokenError otherwise."""
+) -> tuple[int, int | None, int]:
+    """(user id, session id or None, exp) of a valid token; raises jwt.InvalidTokenError otherwise."""
     claims = jwt.decode(
         token,
         secret,
@@ -98,10 +104,16 @@ def _verified(
         options={"require": ["exp", "sub"], "verify_aud": audience is not None},
     )
     require_numeric_time_claims(claims)
-    subject = claims["sub"]
-    if not _USER_ID.fullmatch(subject) or int(subject) > MAX_ID:
+    subject, session = claims["sub"], claims.get("sid")
+    if not _is_id(subject):
         raise InvalidSubjectError("sub is not a user id")
-    return int(subject), int(claims["exp"])
+    if session is not None and not _is_id(session):
+        raise InvalidTokenError("sid is not a session id")
+    return int(subject), None if session is None else int(session), int(claims["exp"])
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None and int(value) <= MAX_ID
 
 
 def require_numeric_time_claims(claims: dict) -> None:

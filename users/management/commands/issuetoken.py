@@ -1,11 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from signin.services import session_start
 from users.selectors import user_get_active_by_email
-from users.tokens import access_token_issue
 
 
 class Command(BaseCommand):
-    help = "Print an access token for a user, for scripts and curl: TOKEN=$(manage.py issuetoken EMAIL)"
+    help = (
+        "Start a session for a user and print its access token, for scripts and curl: "
+        "TOKEN=$(manage.py issuetoken EMAIL). manage.py endsessions EMAIL ends it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("email")
@@ -14,6 +17,5 @@ class Command(BaseCommand):
         user = user_get_active_by_email(email=email)
         if user is None:
             raise CommandError(f"No active user with the email {email}.")
-        token, _ = access_token_issue(user=user)
         # The token alone on stdout, so command substitution captures exactly it.
-        self.stdout.write(token)
+        self.stdout.write(session_start(user=user).access_token)
