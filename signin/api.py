@@ -18,7 +18,7 @@ from signin.services import (
     session_refresh,
 )
 from todoproject.openapi import BODY_ERRORS, status_map
-from todoproject.schemas import Id
+from todoproject.schemas import PathId
 from todoproject.throttles import AuthAccountThrottle, AuthIpThrottle
 from users.api import weak_password
 from users.auth import AccountAuth
@@ -117,7 +117,7 @@ def list_tokens(request: HttpRequest):
     response=status_map({204: None}, 401, 403, 404, 422, 503),
     summary="Revoke a personal access token: it stops working at once",
 )
-def delete_token(request: HttpRequest, *, token_id: Id = TOKEN_ID):
+def delete_token(request: HttpRequest, *, token_id: PathId = TOKEN_ID):
     if not personal_token_revoke(user_id=request.auth.pk, token_id=token_id):
         raise PersonalAccessToken.DoesNotExist
     return Status(204, None)

@@ -1,15 +1,20 @@
 """Every task endpoint costs a constant number of SQL queries, authentication
 included, whatever the user's task count (transaction control counts too:
 BEGIN and COMMIT are round trips, so writes are single statements), and
-whatever the token: an identity provider's user, once known, costs what a
-password user does."""
+whatever the token: a session's access token, a personal access token and a
+token of another service cost the same, the check that the session or token
+still stands included (it is a join in the query the request makes anyway);
+an identity provider's user, once known, costs what a password user does."""
 
 import pytest
 from django.db import connection
 from model_bakery import baker
 
+import signin.services
+from signin.services import personal_token_create
 from tasks.models import Task
 from tests.conftest import bearer, external_bearer
+from tests.test_sessions import a_token_of_another_service
 from users.models import User
 
 
@@ -62,13 +67,67 @@ def assert_costs(client, endpoint, *, owner, path_user, auth, django_assert_num_
     assert response.status_code < 300
 
 
+def personal_token_in_use(client, user: User) -> dict[str, str]:
+    """A personal access token whose use this minute is recorded already (see below)."""
+    token = personal_token_create(user_id=user.pk, name="counted", expires_in_days=30)[1]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/auth/me", headers=auth).status_code == 200
+    return auth
+
+
+TOKEN_KINDS = {
+    "session": lambda client, user: bearer(user),
+    "personal access token": personal_token_in_use,
+    "another service's token": lambda client, user: a_token_of_another_service(user),
+}
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", TOKEN_KINDS)
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_each_endpoint_costs_a_constant_number_of_queries(client, owner, endpoint, django_assert_num_queries):
+def test_each_endpoint_costs_a_constant_number_of_queries(client, owner, endpoint, kind, django_assert_num_queries):
+    auth = TOKEN_KINDS[kind](client, owner)
+
     assert_costs(
-        client, endpoint, owner=owner, path_user=owner.pk, auth=bearer(owner),
+        client, endpoint, owner=owner, path_user=owner.pk, auth=auth,
         django_assert_num_queries=django_assert_num_queries,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_personal_access_tokens_first_use_in_a_minute_adds_one_update(client, owner, django_assert_num_queries):
+    token = personal_token_create(user_id=owner.pk, name="counted", expires_in_days=None)[1]
+    signin.services._touched.clear()
+
+    with django_assert_num_queries(2):
+        response = client.get("/api/me/tasks", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 200
+
+
+SESSION_CALLS = {
+    # (method, path, body, queries): the caller's user and session in one query, then the change.
+    "logout": ("post", "/api/auth/logout", None, 2),
+    "list tokens": ("get", "/api/auth/tokens", None, 2),
+    "create token": ("post", "/api/auth/tokens", {"name": "n"}, 2),
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("call", SESSION_CALLS)
+def test_the_session_endpoints_cost_the_callers_lookup_and_their_own_statement(
+    client, owner, call, django_assert_num_queries
+):
+    method, path, body, queries = SESSION_CALLS[call]
+    auth = bearer(owner)
+
+    with django_assert_num_queries(queries):
+        if body is None:
+            response = getattr(client, method)(path, headers=auth)
+        else:
+            response = getattr(client, method)(path, body, content_type="application/json", headers=auth)
+
+    assert response.status_code < 300
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,7 @@
 """Schemas and field types shared by every app's API."""
 
 import json
+import re
 import unicodedata
 from typing import Annotated, Any
 
@@ -125,6 +126,19 @@ def _fits_bigint(value: int) -> int:
 # 2**63 - 1 is no JavaScript number, and a generated client would round it.
 # `int64` says the same to a reader and a generator.
 Id = Annotated[int, Field(ge=1, json_schema_extra={"format": "int64"}), AfterValidator(_fits_bigint)]
+
+
+def _canonical_decimal(value: object) -> object:
+    # pydantic's lax int takes "1.0", "+1", " 1", "01" and "1_0" from a path.
+    if isinstance(value, str) and not _CANONICAL_ID.fullmatch(value):
+        raise PydanticCustomError("int_parsing", "Input should be an id in canonical decimal")
+    return value
+
+
+_CANONICAL_ID = re.compile(r"[1-9][0-9]{0,18}")
+# An id in a path, exactly as /api/auth/me or a list gives it.
+PathId = Annotated[Id, BeforeValidator(_canonical_decimal)]
+
 
 # Ninja names the body after the view's parameter (`payload`): it is no part
 # of the request, so errors leave it out of `loc` (["body", "title"]).
