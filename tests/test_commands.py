@@ -7,9 +7,10 @@ from tasks.models import Task
 from tasks.services import DEMO_TASKS
 from users.models import User
 from signin.models import Session
+from signin.services import personal_token_create
 from users.tokens import access_token_subject
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, bearer
 
 
 def run(*args: str) -> str:
@@ -134,3 +135,38 @@ def test_seed_demo_leaves_a_deactivated_demo_account_alone(make_user):
     with pytest.raises(CommandError, match="deactivated"):
         run("seed_demo")
     assert not Task.objects.exists()
+
+
+def test_endsessions_ends_every_session_of_a_user_at_once(client, user, other_user):
+    mine = [bearer(user), bearer(user)]
+    theirs = bearer(other_user)
+    personal_token = personal_token_create(user_id=user.pk, name="script", expires_in_days=None)[1]
+
+    output = run("endsessions", "ADA@example.com")
+
+    assert output == "Ended 2 session(s) of ada@example.com.\n"
+    assert set(Session.objects.filter(user=user).values_list("ended_because", flat=True)) == {"support"}
+    for auth in mine:
+        assert client.get("/api/me/tasks", headers=auth).status_code == 401
+    assert client.get("/api/me/tasks", headers=theirs).status_code == 200
+    # Personal access tokens are not sessions; --tokens revokes them too.
+    assert client.get("/api/me/tasks", headers={"Authorization": f"Bearer {personal_token}"}).status_code == 200
+
+
+def test_endsessions_with_tokens_also_revokes_personal_access_tokens(client, user):
+    bearer(user)
+    personal_token = personal_token_create(user_id=user.pk, name="script", expires_in_days=None)[1]
+
+    output = run("endsessions", str(user.pk), "--tokens")
+
+    assert output == "Ended 1 session(s) of ada@example.com and revoked 1 personal access token(s).\n"
+    assert client.get("/api/me/tasks", headers={"Authorization": f"Bearer {personal_token}"}).status_code == 401
+
+
+@pytest.mark.parametrize("name", ["nobody@example.com", "999999", "\u0661"])
+def test_endsessions_refuses_an_unknown_user_and_ends_nothing(user, name):
+    bearer(user)
+
+    with pytest.raises(CommandError, match="No user"):
+        run("endsessions", name)
+    assert Session.objects.get().ended_at is None

@@ -21,21 +21,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def readme_walkthrough(heading: str = "## Walk-through with curl") -> str:
     readme = (ROOT / "README.md").read_text()
-    section = readme.split(heading, 1)[1]
+    section = readme.split(f"\n{heading}\n", 1)[1]
     return re.search(r"^```sh\n(.*?)^```$", section, re.DOTALL | re.MULTILINE).group(1)
 
 
-def test_readme_curl_walkthrough_runs_against_a_live_server(live_server):
-    script, substitutions = re.subn(
-        r"^B=\S+$", f"B={live_server.url}/api", readme_walkthrough(), flags=re.MULTILINE
-    )
+def run_walkthrough(live_server, script: str) -> subprocess.CompletedProcess:
+    """Run a README block against the live server; each curl's status goes to stderr."""
+    script, substitutions = re.subn(r"^B=\S+$", f"B={live_server.url}/api", script, flags=re.MULTILINE)
     assert substitutions == 1, "the walk-through must set its base URL once, as B=..."
     # Each curl reports its status on stderr, leaving what a reader sees on stdout as is.
     preamble = "set -eo pipefail\ncurl() { command curl --write-out '%{stderr}%{http_code}\\n' \"$@\"; }\n"
-
     result = subprocess.run(["bash", "-c", preamble + script], capture_output=True, text=True, timeout=60)
-
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_readme_curl_walkthrough_runs_against_a_live_server(live_server):
+    result = run_walkthrough(live_server, readme_walkthrough())
+
     statuses = [int(line) for line in result.stderr.split()]
     # register, create, list, list for the id, toggle, patch, delete, get after delete
     assert statuses == [201, 201, 200, 200, 200, 200, 204, 404], result.stdout
@@ -64,6 +67,20 @@ def test_readme_sync_walkthrough_runs_after_the_first_one(live_server):
     assert len(after_clearing["deleted"]) == 2 and after_clearing["tasks"] == []
     assert '{"affected":1}' in result.stdout and '{"deleted":2}' in result.stdout
     assert not Task.objects.exists()
+
+
+def test_readme_sessions_flows_run_against_a_live_server(live_server):
+    result = run_walkthrough(live_server, readme_walkthrough("## Sessions"))
+
+    statuses = [int(line) for line in result.stderr.split()]
+    # register, refresh, read, replay, read after it, token, password,
+    # create token, list, use it, revoke, use it revoked, logout, read after it
+    assert statuses == [201, 200, 200, 401, 401, 200, 200, 201, 200, 200, 204, 401, 204, 401], result.stdout
+    assert '"name":"nightly backup"' in result.stdout
+    assert "todo_pat_" not in result.stdout  # the list shows no secret
+    user = User.objects.get(email="grace@example.com")
+    assert user.check_password("a brand new passphrase")
+    assert set(user.signin_sessions.values_list("ended_because", flat=True)) == {"replay", "password", "logout"}
 
 
 @dataclass
