@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tasks.models import Task
+from users.models import User
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 NPM_CI = "npm ci --prefix tests/clients"
@@ -103,6 +104,15 @@ def assert_walkthrough_did_what_it_said(result: dict) -> None:
     task = Task.objects.get(pk=task_id)
     assert (task.user_id, task.title, task.description, task.completed) == (user_id, "Buy oat milk", "1 litre", False)
     assert not Task.objects.filter(pk=spare_id).exists()
+    # Sessions: a refresh renewed the pair, a personal access token read the
+    # tasks, was listed and revoked, the password changed, and the last session ended.
+    assert result["sessions"] == {
+        "refreshed": True, "script_tasks": [task_id], "listed": ["script"], "revoked": 204, "logged_out": 204,
+    }
+    user = User.objects.get(pk=user_id)
+    assert user.check_password("a brand new passphrase")
+    assert not user.signin_sessions.filter(ended_at__isnull=True).exists()
+    assert not user.personal_access_tokens.filter(revoked_at__isnull=True).exists()
 
 
 def test_typescript_client_compiles_strictly_and_walks_through_every_operation(document, live_server):

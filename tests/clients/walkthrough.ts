@@ -21,7 +21,7 @@ function fail(message: string): never {
 
 const registered = await client.POST("/api/auth/register", { body: { email, password } });
 const signedIn = await client.POST("/api/auth/token", { body: { email, password } });
-const token = signedIn.data?.access_token ?? fail(`token: ${signedIn.response.status}`);
+let token = signedIn.data?.access_token ?? fail(`token: ${signedIn.response.status}`);
 client.use({
   onRequest({ request }) {
     request.headers.set("Authorization", `Bearer ${token}`);
@@ -82,6 +82,22 @@ const uncompletedInBulk = await client.POST("/api/{user_id}/tasks/bulk", {
 const delta = await client.GET("/api/{user_id}/changes", { params: { path: { user_id }, query: { since } } });
 const cleared = await client.POST("/api/{user_id}/tasks/clear-completed", { params: { path: { user_id } } });
 
+// Sessions: renew, a script's token, a password change, sign out.
+const spent = signedIn.data?.refresh_token ?? fail("token: no refresh_token");
+const refreshed = await client.POST("/api/auth/refresh", { body: { refresh_token: spent } });
+token = refreshed.data?.access_token ?? fail(`refresh: ${refreshed.response.status}`);
+const made = await client.POST("/api/auth/tokens", { body: { name: "script", expires_in_days: 30 } });
+const personal = made.data ?? fail(`create token: ${made.response.status}`);
+const script = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${personal.token}` } });
+const scriptTasks = await script.GET("/api/{user_id}/tasks", { params: { path: { user_id: "me" } } });
+const listed = await client.GET("/api/auth/tokens");
+const revoked = await client.DELETE("/api/auth/tokens/{token_id}", { params: { path: { token_id: personal.id } } });
+const changed = await client.POST("/api/auth/password", {
+  body: { current_password: password, new_password: "a brand new passphrase" },
+});
+token = changed.data?.access_token ?? fail(`password: ${changed.response.status}`);
+const loggedOut = await client.POST("/api/auth/logout");
+
 console.log(
   JSON.stringify({
     etagIsAString,
@@ -106,5 +122,12 @@ console.log(
     uncompletedInBulk: uncompletedInBulk.data?.affected,
     delta: { ids: delta.data?.tasks.map((task) => task.id), deleted: delta.data?.deleted },
     cleared: cleared.data?.deleted,
+    sessions: {
+      refreshed: refreshed.data?.refresh_token !== spent,
+      script_tasks: scriptTasks.data?.map((task) => task.id),
+      listed: listed.data?.map((listedToken) => listedToken.name),
+      revoked: revoked.response.status,
+      logged_out: loggedOut.response.status,
+    },
   }),
 );

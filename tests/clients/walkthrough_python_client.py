@@ -9,7 +9,17 @@ import json
 import sys
 
 from task_api_client import AuthenticatedClient, Client
-from task_api_client.api.auth import create_token, get_current_user, register
+from task_api_client.api.auth import (
+    change_password,
+    create_personal_access_token,
+    create_token,
+    delete_personal_access_token,
+    get_current_user,
+    list_personal_access_tokens,
+    logout,
+    refresh_token,
+    register,
+)
 from task_api_client.api.sync import bulk_update_tasks, clear_completed_tasks, list_changes
 from task_api_client.api.tasks import (
     create_task,
@@ -20,7 +30,19 @@ from task_api_client.api.tasks import (
     set_task_completion,
     update_task,
 )
-from task_api_client.models import BulkIn, BulkInAction, CompleteIn, RegisterIn, TaskIn, TaskPatch, TaskPut, TokenIn
+from task_api_client.models import (
+    BulkIn,
+    BulkInAction,
+    CompleteIn,
+    PasswordIn,
+    PersonalTokenIn,
+    RefreshIn,
+    RegisterIn,
+    TaskIn,
+    TaskPatch,
+    TaskPut,
+    TokenIn,
+)
 
 base_url, email = sys.argv[1:]
 password = "correct horse battery"
@@ -59,6 +81,20 @@ uncompleted_in_bulk = bulk_update_tasks.sync(user_id, client=client, body=BulkIn
 delta = list_changes.sync(user_id, client=client, since=synced.next_since)
 cleared = clear_completed_tasks.sync(user_id, client=client)
 
+# Sessions: renew, a script's token, a password change, sign out.
+refreshed = refresh_token.sync(client=anonymous, body=RefreshIn(refresh_token=token.refresh_token))
+client = AuthenticatedClient(base_url=base_url, token=refreshed.access_token, raise_on_unexpected_status=True)
+made = create_personal_access_token.sync(client=client, body=PersonalTokenIn(name="script", expires_in_days=30))
+script = AuthenticatedClient(base_url=base_url, token=made.token, raise_on_unexpected_status=True)
+script_tasks = list_tasks.sync("me", client=script)
+listed = list_personal_access_tokens.sync(client=client)
+revoked = delete_personal_access_token.sync_detailed(made.id, client=client)
+changed = change_password.sync(
+    client=client, body=PasswordIn(current_password=password, new_password="a brand new passphrase")
+)
+client = AuthenticatedClient(base_url=base_url, token=changed.access_token, raise_on_unexpected_status=True)
+logged_out = logout.sync_detailed(client=client)
+
 print(
     json.dumps(
         {
@@ -82,6 +118,13 @@ print(
             "uncompletedInBulk": uncompleted_in_bulk.affected,
             "delta": {"ids": [task.id for task in delta.tasks], "deleted": delta.deleted},
             "cleared": cleared.deleted,
+            "sessions": {
+                "refreshed": refreshed.refresh_token != token.refresh_token,
+                "script_tasks": [task.id for task in script_tasks],
+                "listed": [listed_token.name for listed_token in listed],
+                "revoked": revoked.status_code,
+                "logged_out": logged_out.status_code,
+            },
         }
     )
 )
