@@ -59,12 +59,15 @@ def assert_costs(client, endpoint, *, owner, path_user, auth, django_assert_num_
         url = client.get(url.removesuffix("&cursor="), headers=auth)["Link"].split(";")[0][1:-1]
 
     with django_assert_num_queries(queries):
-        if body is None:
-            response = getattr(client, method)(url, headers=auth)
-        else:
-            response = getattr(client, method)(url, body, content_type="application/json", headers=auth)
+        response = send(client, method, url, body, auth)
 
     assert response.status_code < 300
+
+
+def send(client, method: str, url: str, body: dict | None, auth: dict[str, str]):
+    if body is None:
+        return getattr(client, method)(url, headers=auth)
+    return getattr(client, method)(url, body, content_type="application/json", headers=auth)
 
 
 def personal_token_in_use(client, user: User) -> dict[str, str]:
@@ -122,10 +125,7 @@ def test_the_session_endpoints_cost_the_callers_lookup_and_their_own_statement(
     auth = bearer(owner)
 
     with django_assert_num_queries(queries):
-        if body is None:
-            response = getattr(client, method)(path, headers=auth)
-        else:
-            response = getattr(client, method)(path, body, content_type="application/json", headers=auth)
+        response = send(client, method, path, body, auth)
 
     assert response.status_code < 300
 
