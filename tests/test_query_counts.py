@@ -29,7 +29,7 @@ def on_this_backend(queries: int, *, deletes: bool = False) -> int:
     return queries + 3 + deletes
 
 # (method, path under /api/{user}/tasks, body, queries): a write's first is
-# the token's user lookup; a read confirms the user is active in its own query.
+# the token's user lookup, its session or token row joined; a read confirms both in its own query.
 ENDPOINTS = {
     "list": ("get", "", None, 1),
     "list next page": ("get", "?limit=2&cursor=", None, 1),
