@@ -62,7 +62,12 @@ def _fingerprint(*, title: str, description: str, completed: bool) -> str:
 
 
 _TABLE = Task._meta.db_table
-_INSERTED_FIELDS = [field for field in Task._meta.concrete_fields if not field.primary_key and field.name != "change_seq"]
+# Not the generated due_rank: the database computes it.
+_INSERTED_FIELDS = [
+    field
+    for field in Task._meta.concrete_fields
+    if not field.primary_key and not field.generated and field.name != "change_seq"
+]
 _RETURNING = f" RETURNING {LISTED_COLUMNS}"
 
 
