@@ -1,5 +1,7 @@
 """The database refuses what the API refuses, whoever writes (admin, scripts, shells)."""
 
+from datetime import date, time
+
 import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
@@ -16,13 +18,46 @@ from users.models import User
         {"description": "d" * 1001},
         {"completed": True, "completed_at": None},
         {"completed": False, "completed_at": timezone.now()},
+        {"priority": 4},
+        {"due_time": time(9, 0)},
+        {"tags": [f"tag{i}" for i in range(21)]},
+        {"tags": "work"},
+        {"tags": {"work": 1}},
     ],
-    ids=["long title", "empty title", "long description", "completed without time", "open with time"],
+    ids=[
+        "long title",
+        "empty title",
+        "long description",
+        "completed without time",
+        "open with time",
+        "unknown priority",
+        "due time without a date",
+        "21 tags",
+        "tags not an array",
+        "tags an object",
+    ],
 )
 def test_the_database_refuses_a_task_the_api_would_refuse(user, fields):
-    # PostgreSQL's varchar(200) refuses a long title before the check does (DataError).
+    # PostgreSQL's varchar(200) refuses a long title before the check does
+    # (DataError), and jsonb_array_length a non-array.
     with pytest.raises((IntegrityError, DataError)), transaction.atomic():
         Task.objects.create(user=user, **{"title": "ok", **fields})
+
+
+def test_the_database_keeps_what_the_api_allows_at_its_limits(user):
+    task = Task.objects.create(
+        user=user, title="ok", priority=3, tags=[f"tag{i}" for i in range(20)], due_date=date(2026, 1, 1), due_time=time(9, 0)
+    )
+
+    task.refresh_from_db()
+    assert (task.priority, len(task.tags), task.due_time) == (3, 20, time(9, 0))
+
+
+def test_clearing_the_due_date_of_a_timed_task_is_refused_by_the_database(user):
+    task = Task.objects.create(user=user, title="ok", due_date=date(2026, 1, 1), due_time=time(9, 0))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Task.objects.filter(pk=task.pk).update(due_date=None)
 
 
 def test_the_database_refuses_an_email_that_is_not_lower_case(db):
@@ -49,15 +84,46 @@ def test_tasks_are_listed_by_an_index_on_user_and_newest_first(db):
     assert index.fields == ["user", "-created_at", "-id"]
 
 
-def test_no_index_on_user_alone_competes_with_the_newest_first_one(db):
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, Task._meta.db_table)
+# Indexes on expressions are None in the columns (and migration 0004's GIN
+# indexes exist on PostgreSQL only).
+EXPRESSION_INDEXES = {
+    "task_user_title_idx": ["user_id", None, "created_at", "id"],
+    "task_user_status_title_idx": ["user_id", "completed", None, "created_at", "id"],
+}
+GIN_INDEXES = {"task_user_tags_idx": ["user_id", "tags"], "task_user_text_idx": ["user_id", None]}
 
-    indexes_on_user = {
-        name: c["columns"] for name, c in constraints.items() if c["index"] and c["columns"][0] == "user_id"
-    }
+
+def task_indexes() -> dict[str, list[str | None]]:
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            constraints = connection.introspection.get_constraints(cursor, Task._meta.db_table)
+            return {name: c["columns"] for name, c in constraints.items() if c["index"]}
+        # Django's SQLite introspection cannot parse an index on lower("title").
+        cursor.execute("SELECT name FROM pragma_index_list('tasks_task')")
+        names = [name for (name,) in cursor.fetchall()]
+        indexes = {}
+        for name in names:
+            cursor.execute("SELECT name FROM pragma_index_info(%s) ORDER BY seqno", [name])
+            indexes[name] = [column for (column,) in cursor.fetchall()]
+        return indexes
+
+
+def test_no_index_on_user_alone_competes_with_the_newest_first_one(db):
+    indexes_on_user = {name: columns for name, columns in task_indexes().items() if columns[0] == "user_id"}
+
     assert indexes_on_user == {
         "task_user_newest_idx": ["user_id", "created_at", "id"],
         "task_user_status_newest_idx": ["user_id", "completed", "created_at", "id"],
         "task_idempotency_key_unique": ["user_id", "idempotency_key"],
+        # One per sort, and one per sort after `completed` (tasks/models.py).
+        "task_user_oldest_idx": ["user_id", "created_at", "id"],
+        "task_user_status_oldest_idx": ["user_id", "completed", "created_at", "id"],
+        "task_user_due_idx": ["user_id", "due_rank", "created_at", "id"],
+        "task_user_status_due_idx": ["user_id", "completed", "due_rank", "created_at", "id"],
+        "task_user_priority_idx": ["user_id", "priority", "created_at", "id"],
+        "task_user_status_priority_idx": ["user_id", "completed", "priority", "created_at", "id"],
+        "task_user_updated_idx": ["user_id", "updated_at", "created_at", "id"],
+        "task_user_status_updated_idx": ["user_id", "completed", "updated_at", "created_at", "id"],
+        **EXPRESSION_INDEXES,
+        **(GIN_INDEXES if connection.vendor == "postgresql" else {}),
     }

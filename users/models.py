@@ -41,6 +41,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # An IANA zone name (checked against zoneinfo by the API): what "today"
+    # and "overdue" mean for this user.
+    timezone = models.CharField(max_length=64, default="UTC")
 
     objects = UserManager()
 
