@@ -103,7 +103,7 @@ class Task(models.Model):
     description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
     completed = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NONE)
+    priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NONE, blank=True)
     # Tags live on the task as a JSON array, not in a table of their own:
     # every single-task write stays one INSERT/UPDATE statement (a table
     # would need a transaction, three round trips more), a list or get reads
@@ -200,6 +200,6 @@ class Task(models.Model):
         # The admin's form: the tags as the API would store them.
         super().clean()
         try:
-            self.tags = tags_normalize(self.tags)
+            self.tags = tags_normalize([] if self.tags is None else self.tags)
         except ValueError as exc:
             raise ValidationError({"tags": str(exc)}) from exc

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='task',
             name='priority',
-            field=models.PositiveSmallIntegerField(choices=[(0, 'none'), (1, 'low'), (2, 'medium'), (3, 'high')], default=0),
+            field=models.PositiveSmallIntegerField(blank=True, choices=[(0, 'none'), (1, 'low'), (2, 'medium'), (3, 'high')], default=0),
         ),
         migrations.AddField(
             model_name='task',
