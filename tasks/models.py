@@ -108,8 +108,9 @@ class Task(models.Model):
     # every single-task write stays one INSERT/UPDATE statement (a table
     # would need a transaction, three round trips more), a list or get reads
     # them with the row it reads anyway, and ``tag=`` is served on
-    # PostgreSQL by a GIN index on (user, tags) (migration 0004; SQLite
-    # reads them with json_each). Normalised by the API and by clean().
+    # PostgreSQL by a GIN index on tags (migration 0004) when the tag is
+    # rare, and by the sort's index when it is common (SQLite reads them
+    # with json_each). Normalised by the API and by clean().
     tags = models.JSONField(default=list, blank=True)
     # Wall-clock values in the owner's timezone, stored as sent.
     due_date = models.DateField(null=True, blank=True)
@@ -134,10 +135,13 @@ class Task(models.Model):
             models.Index(fields=["user", "completed", "-created_at", "-id"], name="task_user_status_newest_idx"),
             # One index per sort of the list, and each again after `completed`,
             # each ending in the tie-breakers, so every sort and every sort
-            # with ?completed= is one range scan. (A GIN index for ?tag= and
-            # a trigram one for ?q= are PostgreSQL's only: migration 0004.)
-            models.Index(fields=["user", "created_at", "-id"], name="task_user_oldest_idx"),
-            models.Index(fields=["user", "completed", "created_at", "-id"], name="task_user_status_oldest_idx"),
+            # with ?completed= is one range scan. sort=created_at reads the
+            # two above backwards, sorting only tasks created in the same
+            # microsecond (their ties go -id): an index of its own in that
+            # order, denser than these (tasks arrive in its order), won the
+            # planner over for -created_at too, with a sort of every tie.
+            # (A GIN index for ?tag= and a trigram one for ?q= are
+            # PostgreSQL's only: migration 0004.)
             models.Index(fields=["user", "-due_rank", "-created_at", "-id"], name="task_user_due_idx"),
             models.Index(fields=["user", "completed", "-due_rank", "-created_at", "-id"], name="task_user_status_due_idx"),
             models.Index(fields=["user", "-priority", "-created_at", "-id"], name="task_user_priority_idx"),

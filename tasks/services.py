@@ -1,6 +1,7 @@
 """Writes to tasks.
 
-Each write is one SQL statement in autocommit, never a read-modify-write:
+Each write is one SQL statement in autocommit, never a read-modify-write
+(a tag's rename is the one write of several tasks, and one transaction):
 the database applies concurrent writes one after another, an UPDATE sets
 only the columns a request names (so a concurrent write to another field
 survives), and no BEGIN/COMMIT round trips are spent. A write plus the
@@ -9,15 +10,17 @@ authentication query and the re-read for the response is three queries.
 
 import hashlib
 from contextlib import nullcontext
+from datetime import date, time
 from typing import Any
 
 import orjson
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
 from tasks.etags import etag_versions
-from tasks.models import Task
+from tasks.models import Priority, Task
 
 
 class PreconditionFailed(Exception):
@@ -28,6 +31,14 @@ class IdempotencyKeyReused(Exception):
     """The Idempotency-Key was already used by this user for a different request."""
 
 
+class DueTimeWithoutDate(Exception):
+    """A due_time was set on a task that has no due_date."""
+
+
+class TagNotFound(ObjectDoesNotExist):
+    """None of the user's tasks carries the tag."""
+
+
 def task_sync_completed_at(task: Task) -> None:
     """Make completed_at say when the task last became completed (None while open)."""
     if not task.completed:
@@ -36,8 +47,17 @@ def task_sync_completed_at(task: Task) -> None:
         task.completed_at = timezone.now()
 
 
-def _fingerprint(*, title: str, description: str, completed: bool) -> str:
-    return hashlib.sha256(orjson.dumps([title, description, completed])).hexdigest()
+# The planning fields' defaults: a body that leaves them so hashes as it did
+# before they existed, so a retry of a create made then still finds its task.
+_PLANNING_DEFAULTS = [Priority.NONE, [], None, None]
+
+
+def _fingerprint(*, title: str, description: str, completed: bool, **planning: Any) -> str:
+    values = [title, description, completed]
+    planning_values = [planning["priority"], planning["tags"], planning["due_date"], planning["due_time"]]
+    if planning_values != _PLANNING_DEFAULTS:
+        values += planning_values
+    return hashlib.sha256(orjson.dumps(values)).hexdigest()
 
 
 def _savepoint_if_nested():
@@ -52,6 +72,10 @@ def task_create(
     title: str,
     description: str = "",
     completed: bool = False,
+    priority: Priority = Priority.NONE,
+    tags: list[str] | None = None,
+    due_date: date | None = None,
+    due_time: time | None = None,
     idempotency_key: str | None = None,
 ) -> Task:
     """Create a task; a retry with the same ``idempotency_key`` returns the task
@@ -61,13 +85,22 @@ def task_create(
     concurrent retries exactly one insert wins and the others find its row.
     Raises IdempotencyKeyReused when the key came with a different request.
     """
-    task = Task(user_id=user_id, title=title, description=description, completed=completed)
+    fields = {
+        "title": title,
+        "description": description,
+        "completed": completed,
+        "priority": priority,
+        "tags": tags or [],
+        "due_date": due_date,
+        "due_time": due_time,
+    }
+    task = Task(user_id=user_id, **fields)
     task_sync_completed_at(task)
     if idempotency_key is None:
         task.save()
         return task
     task.idempotency_key = idempotency_key
-    task.idempotency_fingerprint = _fingerprint(title=title, description=description, completed=completed)
+    task.idempotency_fingerprint = _fingerprint(**fields)
     try:
         with _savepoint_if_nested():
             task.save()
@@ -116,7 +149,15 @@ def _not_written(tasks: QuerySet[Task], if_match: list[str] | None) -> Exception
 
 def _update(*, user_id: int, task_id: int, changes: dict[str, Any], if_match: list[str] | None) -> Task:
     tasks = Task.objects.filter(pk=task_id, user_id=user_id)
-    if not _matching(tasks, if_match).update(**changes):
+    try:
+        with _savepoint_if_nested():
+            written = _matching(tasks, if_match).update(**changes)
+    except IntegrityError:
+        # The one CHECK a valid body can meet: a time set on a task without a date.
+        if changes.get("due_time") is not None:
+            raise DueTimeWithoutDate from None
+        raise
+    if not written:
         raise _not_written(tasks, if_match)
     return tasks.get()
 
@@ -126,6 +167,9 @@ def task_update(
 ) -> Task:
     """Set the named fields of the user's task, and only those."""
     changes = {name: value for name, value in data.items() if name != "completed"}
+    if "due_date" in data and data["due_date"] is None:
+        # Clearing the date clears the time (the contract's rule).
+        changes["due_time"] = None
     if "completed" in data:
         changes.update(_completion_changes(completed=data["completed"]))
     else:
@@ -158,6 +202,74 @@ def task_bulk_set_completed(*, tasks: QuerySet[Task], completed: bool) -> int:
     costs one statement, and completed_at stays consistent with completed.
     """
     return tasks.update(**_completion_changes(completed=completed))
+
+
+def _tag_sql() -> dict[str, str]:
+    """The tag rewrites, per backend: (rename) the old name replaced by the new
+    one, a task that carried both keeping one, in first-seen order; (drop)
+    the name removed; (has) the tasks that carry a name."""
+    if connection.vendor == "postgresql":
+        return {
+            "rename": "(SELECT jsonb_agg(renamed.name ORDER BY renamed.position) FROM ("
+            "SELECT CASE WHEN tag.name = %s THEN %s ELSE tag.name END AS name, MIN(tag.position) AS position"
+            " FROM jsonb_array_elements_text(tasks_task.tags) WITH ORDINALITY AS tag(name, position)"
+            " GROUP BY 1) AS renamed)",
+            "drop": "tasks_task.tags - %s",
+            "has": "tasks_task.tags @> jsonb_build_array(CAST(%s AS text))",
+        }
+    return {
+        "rename": "(SELECT json_group_array(renamed.name) FROM ("
+        "SELECT CASE WHEN tag.value = %s THEN %s ELSE tag.value END AS name, MIN(tag.key) AS position"
+        " FROM json_each(tasks_task.tags) AS tag GROUP BY 1 ORDER BY position) AS renamed)",
+        "drop": "(SELECT json_group_array(tag.value) FROM"
+        " (SELECT value FROM json_each(tasks_task.tags) WHERE value != %s ORDER BY key) AS tag)",
+        "has": "EXISTS (SELECT 1 FROM json_each(tasks_task.tags) WHERE json_each.value = %s)",
+    }
+
+
+def _tag_write(*, user_id: int, name: str, tags_sql: str, tags_params: list[Any]) -> int:
+    """Rewrite the tags of every task of the user that carries ``name``, and
+    move their updated_at (a rename is a write to each task it touches):
+    one UPDATE, so all or none of them. Returns how many it touched."""
+    sql = (
+        f"UPDATE tasks_task SET tags = {tags_sql}, updated_at = %s"
+        f" WHERE tasks_task.user_id = %s AND {_tag_sql()['has']}"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*tags_params, now, user_id, name])
+        return cursor.rowcount
+
+
+def _tag_count(*, user_id: int, name: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM tasks_task WHERE user_id = %s AND {_tag_sql()['has']}", [user_id, name])
+        return cursor.fetchone()[0]
+
+
+def tag_rename(*, user_id: int, name: str, new_name: str) -> int:
+    """Rename the user's tag on every task carrying it; returns how many tasks
+    carry ``new_name`` afterwards. Raises TagNotFound when no task has ``name``.
+
+    One transaction: the rewrite and the count see the same tasks.
+    """
+    with transaction.atomic():
+        if new_name == name:
+            count = _tag_count(user_id=user_id, name=name)
+        elif _tag_write(user_id=user_id, name=name, tags_sql=_tag_sql()["rename"], tags_params=[name, new_name]):
+            count = _tag_count(user_id=user_id, name=new_name)
+        else:
+            count = 0
+    if not count:
+        raise TagNotFound
+    return count
+
+
+def tag_delete(*, user_id: int, name: str) -> None:
+    """Remove the user's tag from every task carrying it (one statement, so one
+    transaction); the tasks stay. Raises TagNotFound when no task has it."""
+    if not _tag_write(user_id=user_id, name=name, tags_sql=_tag_sql()["drop"], tags_params=[name]):
+        raise TagNotFound
 
 
 # (title, description, completed): a little of everything the list shows.

@@ -1,3 +1,6 @@
+import zoneinfo
+from functools import cache
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -5,6 +8,17 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 EMAIL_MAX_LENGTH = 254
+
+
+@cache
+def timezone_names() -> frozenset[str]:
+    """The tz database's zone names: ZoneInfo() alone would also open file paths."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value not in timezone_names():
+        raise ValidationError("Unknown timezone: an IANA name such as Europe/Berlin.")
 
 
 def normalize_email(email: str) -> str:
@@ -43,7 +57,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # An IANA zone name (checked against zoneinfo by the API): what "today"
     # and "overdue" mean for this user.
-    timezone = models.CharField(max_length=64, default="UTC")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
 
     objects = UserManager()
 

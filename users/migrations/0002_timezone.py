@@ -1,3 +1,4 @@
+import users.models
 from django.db import migrations, models
 
 
@@ -11,6 +12,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='timezone',
-            field=models.CharField(default='UTC', max_length=64),
+            field=models.CharField(default='UTC', max_length=64, validators=[users.models.validate_timezone]),
         ),
     ]
