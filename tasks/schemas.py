@@ -116,8 +116,9 @@ class TaskIn(Schema):
     completed: StrictBool = defaults_to(False, "Whether the task is done.")
     priority: PriorityName = defaults_to("none", PRIORITY_DESCRIPTION)
     tags: Tags = defaults_to([], TAGS_DESCRIPTION)
-    due_date: IsoDate | None = defaults_to(None, DUE_DATE_DESCRIPTION)
-    due_time: TimeOfDay | None = defaults_to(None, DUE_TIME_DESCRIPTION)
+    # Not defaults_to(None, …): pydantic states no default of null to remove.
+    due_date: IsoDate | None = Field(None, description=f"{DUE_DATE_DESCRIPTION} Default: `null`.")
+    due_time: TimeOfDay | None = Field(None, description=f"{DUE_TIME_DESCRIPTION} Default: `null`.")
 
 
 class TaskPatch(Schema):

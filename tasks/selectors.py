@@ -15,7 +15,8 @@ from the SORTS allow-list.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+import zoneinfo
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -120,6 +121,19 @@ def _datetime(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def sqlite_local_time(instant: str, zone: str) -> str | None:
+    """The wall-clock time in ``zone`` at ``instant`` (ISO, UTC), as
+    ``YYYY-MM-DD HH:MM:SS.ffffff``: registered on every SQLite connection
+    (tasks/apps.py), which has no timezones of its own. Not Django's
+    django_datetime_cast_date: it reads "Etc/GMT+12" as "Etc/GMT" shifted by
+    12 hours, the wrong way."""
+    try:
+        local = datetime.fromisoformat(instant).replace(tzinfo=UTC).astimezone(zoneinfo.ZoneInfo(zone))
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None
+    return local.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def _local_now_sql() -> tuple[str, str]:
     """SQL for today's date and the time of day in the owner's timezone, given
     the current instant as a parameter: the timezone is a column of the row
@@ -127,11 +141,9 @@ def _local_now_sql() -> tuple[str, str]:
     if connection.vendor == "postgresql":
         local = "(CAST(%s AS timestamptz) AT TIME ZONE users_user.timezone)"
         return f"CAST({local} AS date)", f"CAST({local} AS time)"
-    # Django registers these on every SQLite connection (zoneinfo in Python).
-    return (
-        "django_datetime_cast_date(%s, users_user.timezone, 'UTC')",
-        "django_datetime_cast_time(%s, users_user.timezone, 'UTC')",
-    )
+    # Text in both: due_date is YYYY-MM-DD, due_time HH:MM:SS, which compare as such.
+    local = "sqlite_local_time(%s, users_user.timezone)"
+    return f"substr({local}, 1, 10)", f"substr({local}, 12)"
 
 
 def _like_pattern(text: str) -> str:

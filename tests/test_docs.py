@@ -16,6 +16,10 @@ CONTRACT = {
     ("patch", "/api/{user_id}/tasks/{task_id}"): {200, 400, 401, 403, 404, 422},
     ("delete", "/api/{user_id}/tasks/{task_id}"): {204, 401, 403, 404, 422},
     ("patch", "/api/{user_id}/tasks/{task_id}/complete"): {200, 400, 401, 403, 404, 422},
+    ("patch", "/api/auth/me"): {200, 400, 401, 422},
+    ("get", "/api/{user_id}/tags"): {200, 401, 403, 422},
+    ("patch", "/api/{user_id}/tags/{name}"): {200, 400, 401, 403, 404, 422},
+    ("delete", "/api/{user_id}/tags/{name}"): {204, 401, 403, 404, 422},
 }
 
 
