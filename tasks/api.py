@@ -1,4 +1,3 @@
-from dataclasses import astuple
 from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +9,7 @@ from pydantic import StringConstraints
 
 from tasks.etags import etag_matches_weakly, task_etag
 from tasks.models import Priority, Task
-from tasks.pagination import CURSOR_MAX_LENGTH, cursor_decode, next_page_link, query_binding
+from tasks.pagination import CURSOR_MAX_LENGTH, cursor_decode, next_page_link
 from tasks.schemas import (
     DUE_TIME_WITHOUT_DATE,
     CompleteIn,
@@ -25,7 +24,7 @@ from tasks.schemas import (
     TaskPut,
     task_fields,
 )
-from tasks.selectors import DEFAULT_SORT, TaskFilters, tag_counts, task_get, task_list
+from tasks.selectors import DEFAULT_SORT, TaskFilters, list_binding, tag_counts, task_get, task_list
 from tasks.services import tag_delete, tag_rename, task_create, task_delete, task_set_completed, task_update
 from tasks.tags import MAX_TAGS_PER_TASK
 from todoproject.renderers import RENDERER
@@ -134,7 +133,7 @@ def list_tasks(
         has_due=has_due,
         overdue=overdue,
     )
-    binding = query_binding([sort, *astuple(filters)])
+    binding = list_binding(sort=sort, filters=filters)
     after = None
     if cursor is not None:
         try:

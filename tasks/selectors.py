@@ -14,7 +14,7 @@ from the SORTS allow-list.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 import zoneinfo
 from datetime import UTC, date, datetime
 from functools import cache
@@ -26,7 +26,7 @@ from django.db.models.expressions import Col
 from django.utils import timezone
 
 from tasks.models import Priority, Task
-from tasks.pagination import Position
+from tasks.pagination import Position, query_binding
 
 # What a list row carries: the API's Task, nothing more, in the model's field
 # order (Task.from_db takes the values in that order).
@@ -92,6 +92,11 @@ class TaskFilters:
     overdue: bool | None = None
 
 
+def list_binding(*, sort: str, filters: TaskFilters) -> str:
+    """What a cursor of this list is bound to: the sort and the normalised filters."""
+    return query_binding([sort, *astuple(filters)])
+
+
 @cache
 def _converters(vendor: str) -> list[tuple[int, Callable, Col]]:
     # What the ORM applies to each column on this backend: on SQLite, the
@@ -146,6 +151,13 @@ def _local_now_sql() -> tuple[str, str]:
     return f"substr({local}, 1, 10)", f"substr({local}, 12)"
 
 
+def has_tag_sql() -> str:
+    """A condition on a row of tasks_task: it carries the tag given as its one parameter."""
+    if connection.vendor == "postgresql":
+        return "tasks_task.tags @> jsonb_build_array(CAST(%s AS text))"
+    return "EXISTS (SELECT 1 FROM json_each(tasks_task.tags) WHERE json_each.value = %s)"
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -161,12 +173,12 @@ def _filter_sql(filters: TaskFilters) -> tuple[str, list[Any]]:
         sql += f" AND tasks_task.priority IN ({', '.join(['%s'] * len(filters.priorities))})"
         params += [int(priority) for priority in filters.priorities]
     if filters.tags and postgresql:
-        # Containment, which the GIN index on tags answers.
+        # All of them in one containment, which the GIN index on tags answers.
         sql += " AND tasks_task.tags @> CAST(%s AS jsonb)"
         params.append(orjson.dumps(filters.tags).decode())
     elif filters.tags:
         for tag in filters.tags:
-            sql += " AND EXISTS (SELECT 1 FROM json_each(tasks_task.tags) WHERE json_each.value = %s)"
+            sql += f" AND {has_tag_sql()}"
             params.append(tag)
     if filters.q is not None and postgresql:
         # The trigram index's expression exactly (migration 0004).

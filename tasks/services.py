@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from tasks.etags import etag_versions
 from tasks.models import Priority, Task
+from tasks.selectors import has_tag_sql
 
 
 class PreconditionFailed(Exception):
@@ -207,7 +208,7 @@ def task_bulk_set_completed(*, tasks: QuerySet[Task], completed: bool) -> int:
 def _tag_sql() -> dict[str, str]:
     """The tag rewrites, per backend: (rename) the old name replaced by the new
     one, a task that carried both keeping one, in first-seen order; (drop)
-    the name removed; (has) the tasks that carry a name."""
+    the name removed."""
     if connection.vendor == "postgresql":
         return {
             "rename": "(SELECT jsonb_agg(renamed.name ORDER BY renamed.position) FROM ("
@@ -215,7 +216,6 @@ def _tag_sql() -> dict[str, str]:
             " FROM jsonb_array_elements_text(tasks_task.tags) WITH ORDINALITY AS tag(name, position)"
             " GROUP BY 1) AS renamed)",
             "drop": "tasks_task.tags - %s",
-            "has": "tasks_task.tags @> jsonb_build_array(CAST(%s AS text))",
         }
     return {
         "rename": "(SELECT json_group_array(renamed.name) FROM ("
@@ -223,7 +223,6 @@ def _tag_sql() -> dict[str, str]:
         " FROM json_each(tasks_task.tags) AS tag GROUP BY 1 ORDER BY position) AS renamed)",
         "drop": "(SELECT json_group_array(tag.value) FROM"
         " (SELECT value FROM json_each(tasks_task.tags) WHERE value != %s ORDER BY key) AS tag)",
-        "has": "EXISTS (SELECT 1 FROM json_each(tasks_task.tags) WHERE json_each.value = %s)",
     }
 
 
@@ -233,7 +232,7 @@ def _tag_write(*, user_id: int, name: str, tags_sql: str, tags_params: list[Any]
     one UPDATE, so all or none of them. Returns how many it touched."""
     sql = (
         f"UPDATE tasks_task SET tags = {tags_sql}, updated_at = %s"
-        f" WHERE tasks_task.user_id = %s AND {_tag_sql()['has']}"
+        f" WHERE tasks_task.user_id = %s AND {has_tag_sql()}"
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
@@ -243,7 +242,7 @@ def _tag_write(*, user_id: int, name: str, tags_sql: str, tags_params: list[Any]
 
 def _tag_count(*, user_id: int, name: str) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM tasks_task WHERE user_id = %s AND {_tag_sql()['has']}", [user_id, name])
+        cursor.execute(f"SELECT COUNT(*) FROM tasks_task WHERE user_id = %s AND {has_tag_sql()}", [user_id, name])
         return cursor.fetchone()[0]
 
 

@@ -19,10 +19,14 @@ from users.models import User
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def readme_walkthrough() -> str:
+def readme_block(heading: str) -> str:
     readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Walk-through with curl", 1)[1]
+    section = readme.split(f"## {heading}", 1)[1]
     return re.search(r"^```sh\n(.*?)^```$", section, re.DOTALL | re.MULTILINE).group(1)
+
+
+def readme_walkthrough() -> str:
+    return readme_block("Walk-through with curl")
 
 
 def test_readme_curl_walkthrough_runs_against_a_live_server(live_server):
@@ -42,6 +46,24 @@ def test_readme_curl_walkthrough_runs_against_a_live_server(live_server):
     assert '"title":"Buy oat milk"' in result.stdout
     assert User.objects.filter(email="ada@example.com").exists()
     assert not Task.objects.exists()
+
+
+def test_readme_planning_examples_run_against_a_live_server(live_server):
+    script, substitutions = re.subn(
+        r"^B=\S+$", f"B={live_server.url}/api", readme_block("Planning"), flags=re.MULTILINE
+    )
+    assert substitutions == 1
+    preamble = "set -eo pipefail\ncurl() { command curl --write-out '%{stderr}%{http_code}\\n' \"$@\"; }\n"
+
+    result = subprocess.run(["bash", "-c", preamble + script], capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    # register, timezone, 2 creates, 4 filters, 3 sorts, tags, rename, delete
+    assert [int(line) for line in result.stderr.split()] == [201, 200, 201, 201, 200, 200, 200, 200, 200, 200, 200, 200, 200, 204]
+    assert "rel=\"next\"" in result.stdout
+    user = User.objects.get(email="grace@example.com")
+    assert user.timezone == "Europe/Berlin"
+    assert [task.tags for task in Task.objects.filter(user=user).order_by("pk")] == [["home"], []]
 
 
 @dataclass
