@@ -21,28 +21,30 @@ class Priority(models.IntegerChoices):
     HIGH = 3, "high"
 
 
-class JSONArrayLength(Func):
-    """The number of elements of a JSON array column, on either backend."""
+class _JSONFunction(Func):
+    """A JSON function of a column, by its name on each backend."""
 
+    names: dict[str, str]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function=self.names["sqlite"], **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function=self.names["postgresql"], **extra)
+
+
+class JSONArrayLength(_JSONFunction):
+    """The number of elements of a JSON array."""
+
+    names = {"sqlite": "json_array_length", "postgresql": "jsonb_array_length"}
     output_field = models.IntegerField()
 
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="json_array_length", **extra)
 
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="jsonb_array_length", **extra)
+class JSONType(_JSONFunction):
+    """The JSON type of a value ("array", "object", ...)."""
 
-
-class JSONType(Func):
-    """The JSON type of a column's value ("array", "object", ...), on either backend."""
-
+    names = {"sqlite": "json_type", "postgresql": "jsonb_typeof"}
     output_field = models.CharField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="json_type", **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="jsonb_typeof", **extra)
 
 
 class DueRank(Func):

@@ -61,31 +61,27 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
-def _iso_date(value: Any) -> date:
-    # Strictly YYYY-MM-DD: lax parsing would take a number of seconds for a date.
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise ValueError("a date must be YYYY-MM-DD")
-    return date.fromisoformat(value)
+def _strictly(pattern: re.Pattern, parse, message: str):
+    # Only the contract's text form: lax parsing would take a number of
+    # seconds for a date, and a time with seconds.
+    def check(value: Any):
+        if isinstance(value, str) and pattern.fullmatch(value):
+            return parse(value)
+        if isinstance(value, (date, time)) and not isinstance(value, datetime):
+            return value
+        raise ValueError(message)
 
-
-def _hh_mm(value: Any) -> time:
-    if isinstance(value, time):
-        return value
-    if not isinstance(value, str) or not _TIME.fullmatch(value):
-        raise ValueError("a time of day must be HH:MM (00:00-23:59)")
-    return time.fromisoformat(value)
+    return BeforeValidator(check)
 
 
 IsoDate = Annotated[
     date,
-    BeforeValidator(_iso_date),
+    _strictly(_DATE, date.fromisoformat, "a date must be YYYY-MM-DD"),
     WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-12-24"]}),
 ]
 TimeOfDay = Annotated[
     time,
-    BeforeValidator(_hh_mm),
+    _strictly(_TIME, time.fromisoformat, "a time of day must be HH:MM (00:00-23:59)"),
     PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
     WithJsonSchema({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "examples": ["17:30"]}),
 ]
