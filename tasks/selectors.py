@@ -295,7 +295,7 @@ def task_list(
         return TaskPage([_as_listed(row) for row in rows], None)
     rows = rows[:limit]
     last = dict(zip(LISTED_FIELDS, rows[-1]))
-    key = rows[-1][-1] if extra_key else last.get(order.field)
+    key = rows[-1][-1] if extra_key else None if order.field is None else last[order.field]
     return TaskPage([_as_listed(row) for row in rows], Position(key, last["created_at"], last["id"]))
 
 
