@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def readme_block(heading: str) -> str:
     readme = (ROOT / "README.md").read_text()
-    section = readme.split(f"## {heading}", 1)[1]
+    section = readme.split(f"\n## {heading}", 1)[1]
     return re.search(r"^```sh\n(.*?)^```$", section, re.DOTALL | re.MULTILINE).group(1)
 
 
@@ -50,7 +50,7 @@ def test_readme_curl_walkthrough_runs_against_a_live_server(live_server):
 
 def test_readme_planning_examples_run_against_a_live_server(live_server):
     script, substitutions = re.subn(
-        r"^B=\S+$", f"B={live_server.url}/api", readme_block("Planning"), flags=re.MULTILINE
+        r"^B=\S+$", f"B={live_server.url}/api", readme_block("Planning:"), flags=re.MULTILINE
     )
     assert substitutions == 1
     preamble = "set -eo pipefail\ncurl() { command curl --write-out '%{stderr}%{http_code}\\n' \"$@\"; }\n"

@@ -100,6 +100,17 @@ def assert_walkthrough_did_what_it_said(result: dict) -> None:
     assert (task.user_id, task.title, task.description, task.completed) == (user_id, "Buy oat milk", "1 litre", False)
     assert not Task.objects.filter(pk=spare_id).exists()
 
+    assert result["timezone"] == "Europe/Berlin"
+    planned = result["planned"]
+    assert (planned["priority"], planned["tags"], planned["due_date"], planned["due_time"]) == (
+        "high", ["money", "home"], "2026-05-31", "17:00"
+    )
+    assert result["by_due"] == [planned["id"]]
+    assert result["tags"] == [{"name": "home", "count": 1}, {"name": "money", "count": 1}]
+    assert result["renamed"] == {"name": "taxes", "count": 1}
+    assert result["untagged"] == 204
+    assert Task.objects.get(pk=planned["id"]).tags == ["taxes"]
+
 
 def test_typescript_client_compiles_strictly_and_walks_through_every_operation(document, live_server):
     generated = CLIENTS / "generated"

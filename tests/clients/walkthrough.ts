@@ -68,6 +68,22 @@ const page = await client.GET("/api/{user_id}/tasks", { params: { path: { user_i
 const openTasks = await client.GET("/api/{user_id}/tasks", { params: { path: { user_id }, query: { completed: false } } });
 const deleted = await client.DELETE("/api/{user_id}/tasks/{task_id}", { params: { path: { user_id, task_id: spare_id } } });
 
+// Planning: a timezone, a planned task, a filtered sorted list, the tags.
+const zone = await client.PATCH("/api/auth/me", { body: { timezone: "Europe/Berlin" } });
+const planned = await client.POST("/api/{user_id}/tasks", {
+  params: { path: { user_id } },
+  body: { title: "File taxes", priority: "high", tags: ["Money", "home"], due_date: "2026-05-31", due_time: "17:00" },
+});
+const byDue = await client.GET("/api/{user_id}/tasks", {
+  params: { path: { user_id }, query: { sort: "due", tag: ["money"], priority: ["high"] } },
+});
+const tags = await client.GET("/api/{user_id}/tags", { params: { path: { user_id } } });
+const renamed = await client.PATCH("/api/{user_id}/tags/{name}", {
+  params: { path: { user_id, name: "money" } },
+  body: { name: "taxes" },
+});
+const untagged = await client.DELETE("/api/{user_id}/tags/{name}", { params: { path: { user_id, name: "home" } } });
+
 console.log(
   JSON.stringify({
     etagIsAString,
@@ -87,5 +103,11 @@ console.log(
     page: { ids: page.data?.map((task) => task.id), link: page.response.headers.get("Link") },
     open: openTasks.data?.map((task) => task.id),
     deleted: deleted.response.status,
+    timezone: zone.data?.timezone,
+    planned: planned.data,
+    by_due: byDue.data?.map((task) => task.id),
+    tags: tags.data,
+    renamed: renamed.data,
+    untagged: untagged.response.status,
   }),
 );

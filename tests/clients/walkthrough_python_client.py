@@ -5,21 +5,37 @@ document, runs this in the generator's virtualenv against a live server and
 checks what it did. Usage: python walkthrough_python_client.py BASE_URL EMAIL
 """
 
+import datetime
 import json
 import sys
 
 from task_api_client import AuthenticatedClient, Client
-from task_api_client.api.auth import create_token, get_current_user, register
+from task_api_client.api.auth import create_token, get_current_user, register, update_current_user
 from task_api_client.api.tasks import (
     create_task,
+    delete_tag,
     delete_task,
     get_task,
+    list_tags,
     list_tasks,
+    rename_tag,
     replace_task,
     set_task_completion,
     update_task,
 )
-from task_api_client.models import CompleteIn, RegisterIn, TaskIn, TaskPatch, TaskPut, TokenIn
+from task_api_client.models import (
+    CompleteIn,
+    ListTasksPriorityItem,
+    ListTasksSort,
+    RegisterIn,
+    TagRename,
+    TaskIn,
+    TaskInPriority,
+    TaskPatch,
+    TaskPut,
+    TokenIn,
+    UserUpdate,
+)
 
 base_url, email = sys.argv[1:]
 password = "correct horse battery"
@@ -50,6 +66,24 @@ page = list_tasks.sync_detailed(user_id, client=client, limit=1)
 open_tasks = list_tasks.sync(user_id, client=client, completed=False)
 deleted = delete_task.sync_detailed(user_id, spare_id, client=client)
 
+# Planning: a timezone, a planned task, a filtered sorted list, the tags.
+zone = update_current_user.sync(client=client, body=UserUpdate(timezone="Europe/Berlin"))
+planned = create_task.sync(
+    user_id,
+    client=client,
+    body=TaskIn(
+        title="File taxes",
+        priority=TaskInPriority.HIGH,
+        tags=["Money", "home"],
+        due_date=datetime.date(2026, 5, 31),
+        due_time="17:00",
+    ),
+)
+by_due = list_tasks.sync(user_id, client=client, sort=ListTasksSort.DUE, tag=["money"], priority=[ListTasksPriorityItem.HIGH])
+tags = list_tags.sync(user_id, client=client)
+renamed = rename_tag.sync(user_id, "money", client=client, body=TagRename(name="taxes"))
+untagged = delete_tag.sync_detailed(user_id, "home", client=client)
+
 print(
     json.dumps(
         {
@@ -68,6 +102,12 @@ print(
             "page": {"ids": [task.id for task in page.parsed], "link": page.headers.get("Link")},
             "open": [task.id for task in open_tasks],
             "deleted": deleted.status_code,
+            "timezone": zone.timezone,
+            "planned": planned.to_dict(),
+            "by_due": [task.id for task in by_due],
+            "tags": [tag.to_dict() for tag in tags],
+            "renamed": renamed.to_dict(),
+            "untagged": untagged.status_code,
         }
     )
 )
