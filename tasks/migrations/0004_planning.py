@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('tasks', '0003_list_indexes'),
-        ('users', '0002_timezone'),
+        ('users', '0003_timezone'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
