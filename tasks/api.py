@@ -153,8 +153,9 @@ def list_tasks(
     return response
 
 
-def _if_match(value: str | None) -> list[str] | None:
-    # An unparseable If-Match yields no tags, which no task matches: 412.
+def _etags(value: str | None) -> list[str] | None:
+    # An unparseable If-Match yields no tags, which no task matches: 412;
+    # an unparseable If-None-Match excludes no version.
     return None if value is None else parse_etags(value)
 
 
@@ -170,12 +171,15 @@ def _fields(data: dict) -> dict:
         raise ValidationError([DUE_TIME_WITHOUT_DATE]) from None
 
 
-def _update(request: HttpRequest, response: HttpResponse, task_id: int, payload, if_match: str | None) -> Task:
+def _update(
+    request: HttpRequest, response: HttpResponse, task_id: int, payload, if_match: str | None, if_none_match: str | None
+) -> Task:
     task = task_update(
         user_id=request.auth.pk,
         task_id=task_id,
         data=_fields(payload.dict(exclude_unset=True)),
-        if_match=_if_match(if_match),
+        if_match=_etags(if_match),
+        if_none_match=_etags(if_none_match),
     )
     return _with_etag(response, task)
 
@@ -185,6 +189,12 @@ IfMatch = Header(
     alias="If-Match",
     description="Write only if the task's ETag is still one of these (else 412): "
     "no lost update between two clients editing one task.",
+)
+IfNoneMatch = Header(
+    None,
+    alias="If-None-Match",
+    description="Write only if the task's ETag is none of these, compared weakly (else 412); "
+    "`*`: only if the task does not exist, so an existing task is never changed.",
 )
 
 
@@ -262,8 +272,9 @@ def put_task(
     task_id: Id = TASK_ID,
     payload: TaskPut,
     if_match: str | None = IfMatch,
+    if_none_match: str | None = IfNoneMatch,
 ):
-    return _update(request, response, task_id, payload, if_match)
+    return _update(request, response, task_id, payload, if_match, if_none_match)
 
 
 @router.patch(
@@ -281,8 +292,9 @@ def patch_task(
     task_id: Id = TASK_ID,
     payload: TaskPatch,
     if_match: str | None = IfMatch,
+    if_none_match: str | None = IfNoneMatch,
 ):
-    return _update(request, response, task_id, payload, if_match)
+    return _update(request, response, task_id, payload, if_match, if_none_match)
 
 
 @router.delete(
@@ -292,9 +304,16 @@ def patch_task(
     summary="Delete a task",
 )
 def delete_task(
-    request: HttpRequest, *, user_id: UserId = OWNER_ID, task_id: Id = TASK_ID, if_match: str | None = IfMatch
+    request: HttpRequest,
+    *,
+    user_id: UserId = OWNER_ID,
+    task_id: Id = TASK_ID,
+    if_match: str | None = IfMatch,
+    if_none_match: str | None = IfNoneMatch,
 ):
-    task_delete(user_id=request.auth.pk, task_id=task_id, if_match=_if_match(if_match))
+    task_delete(
+        user_id=request.auth.pk, task_id=task_id, if_match=_etags(if_match), if_none_match=_etags(if_none_match)
+    )
     return Status(204, None)
 
 
@@ -316,12 +335,14 @@ def complete_task(
     # CompleteIn and refused (422), so only an absent body toggles.
     payload: CompleteIn = Body(None),
     if_match: str | None = IfMatch,
+    if_none_match: str | None = IfNoneMatch,
 ):
     task = task_set_completed(
         user_id=request.auth.pk,
         task_id=task_id,
         completed=None if payload is None else payload.completed,
-        if_match=_if_match(if_match),
+        if_match=_etags(if_match),
+        if_none_match=_etags(if_none_match),
     )
     return _with_etag(response, task)
 

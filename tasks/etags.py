@@ -42,3 +42,8 @@ def etag_matches_weakly(task: Task, etags: list[str]) -> bool:
     """If-None-Match: tags compare without their ``W/`` prefix."""
     current = task_etag(task)
     return "*" in etags or any(tag.removeprefix("W/") == current for tag in etags)
+
+
+def etag_versions_weakly(etags: list[str]) -> list[datetime] | None:
+    """The updated_at values an If-None-Match names, ``W/`` or not; None for ``*``."""
+    return etag_versions([tag.removeprefix("W/") for tag in etags])

@@ -1,4 +1,4 @@
-"""The API's reads, in SQL.
+"""The API's reads, in SQL, and the row code the writes share with them.
 
 Every list and get request runs one of these, and as querysets they cost more
 than the query itself: building and compiling the equivalent queryset took
@@ -29,7 +29,9 @@ from tasks.models import Priority, Task
 from tasks.pagination import Position, query_binding
 
 # What a list row carries: the API's Task, nothing more, in the model's field
-# order (Task.from_db takes the values in that order).
+# order (Task.from_db takes the values in that order). Reads select these
+# columns and writes return them (tasks/services.py), so a field added here
+# is read, listed and answered by every write alike.
 LISTED_FIELDS = (
     "id",
     "user_id",
@@ -45,6 +47,8 @@ LISTED_FIELDS = (
     "updated_at",
 )
 _COLUMNS = [Task._meta.get_field(name).get_col(Task._meta.db_table) for name in LISTED_FIELDS]
+# Qualified: the reads join users_user, which has an id too.
+LISTED_COLUMNS = ", ".join(f"tasks_task.{column.target.column}" for column in _COLUMNS)
 
 # The join asks for an active user, so a read needs no user query of its own
 # (users/auth.py): a deactivated or deleted user's reads find nothing.
@@ -52,7 +56,7 @@ _FROM_OWN_TASKS = (
     " FROM tasks_task INNER JOIN users_user ON tasks_task.user_id = users_user.id"
     " WHERE tasks_task.user_id = %s AND users_user.is_active"
 )
-_OWN_TASKS = f"SELECT {', '.join(f'tasks_task.{column.target.column}' for column in _COLUMNS)}" + _FROM_OWN_TASKS
+_OWN_TASKS = f"SELECT {LISTED_COLUMNS}" + _FROM_OWN_TASKS
 
 
 class Sort(NamedTuple):
@@ -111,12 +115,19 @@ def _converters(vendor: str) -> list[tuple[int, Callable, Col]]:
     ]
 
 
-def _fetch(sql: str, params: list[Any]) -> list[list]:
+def fetch_rows(sql: str, params: list[Any]) -> list[tuple]:
+    """Run ``sql``, whose result starts with LISTED_COLUMNS, and return its rows
+    with the listed values as the ORM would give them (columns after those
+    are returned as the driver gave them)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = [list(row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    converters = _converters(connection.vendor)
+    if not converters:
+        return rows
+    rows = [list(row) for row in rows]
     for row in rows:
-        for index, converter, column in _converters(connection.vendor):
+        for index, converter, column in converters:
             if row[index] is not None:
                 row[index] = converter(row[index], column, connection)
     return rows
@@ -290,7 +301,7 @@ def task_list(
         params += after_params
     # One row more than asked tells whether a next page exists, without a COUNT.
     sql += f" ORDER BY {_order_sql(order)} LIMIT %s"
-    rows = _fetch(sql, [*params, limit + 1])
+    rows = fetch_rows(sql, [*params, limit + 1])
     if len(rows) <= limit:
         return TaskPage([_as_listed(row) for row in rows], None)
     rows = rows[:limit]
@@ -302,10 +313,15 @@ def task_list(
 def task_get(*, user_id: int, task_id: int) -> Task:
     """The user's task; Task.DoesNotExist when it is missing, someone else's,
     or the user is not active."""
-    rows = _fetch(_OWN_TASKS + " AND tasks_task.id = %s", [user_id, task_id])
+    rows = fetch_rows(_OWN_TASKS + " AND tasks_task.id = %s", [user_id, task_id])
     if not rows:
         raise Task.DoesNotExist("Task matching query does not exist.")
-    return Task.from_db(connection.alias, LISTED_FIELDS, rows[0])
+    return task_from_row(rows[0])
+
+
+def task_from_row(row: tuple) -> Task:
+    """A Task of a fetch_rows row's listed values (its other fields deferred)."""
+    return Task.from_db(connection.alias, LISTED_FIELDS, row[: len(LISTED_FIELDS)])
 
 
 def tag_counts(*, user_id: int) -> list[dict[str, Any]]:

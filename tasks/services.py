@@ -1,31 +1,45 @@
 """Writes to tasks.
 
-Each write is one SQL statement in autocommit, never a read-modify-write
-(a tag's rename is the one write of several tasks, and one transaction):
+Each write is one SQL statement in autocommit, never a read-modify-write:
 the database applies concurrent writes one after another, an UPDATE sets
 only the columns a request names (so a concurrent write to another field
-survives), and no BEGIN/COMMIT round trips are spent. A write plus the
-authentication query and the re-read for the response is three queries.
+survives), and no BEGIN/COMMIT round trips are spent. The statement returns
+the row as it left it (RETURNING): a write answers with the version it made,
+never a later writer's, so every ETag a client holds is a version it was
+shown. With authentication, a write is two queries.
+
+The statements are built by _insert, _update and _delete, the only SQL here,
+on the columns the reads select (tasks/selectors.py); every value is a bound
+parameter. A tag's rename or removal is the one write of many tasks: one
+UPDATE of them all (a rename and its count, one transaction).
 """
 
 import hashlib
-from contextlib import nullcontext
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 import orjson
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from tasks.etags import etag_versions
+from tasks.etags import etag_versions, etag_versions_weakly
 from tasks.models import Priority, Task
-from tasks.selectors import has_tag_sql
+from tasks.selectors import LISTED_COLUMNS, fetch_rows, has_tag_sql, task_from_row
 
 
 class PreconditionFailed(Exception):
-    """The task changed since the client read it: its If-Match named another version."""
+    """The task's version fails the request's If-Match or If-None-Match: nothing was written."""
+
+    DETAILS = {
+        "If-Match": "The task has changed since it was read (If-Match); fetch it and retry.",
+        "If-None-Match": "The task exists in a version If-None-Match names; nothing was written.",
+    }
+
+    def __init__(self, header: str):
+        super().__init__(self.DETAILS[header])
 
 
 class IdempotencyKeyReused(Exception):
@@ -61,10 +75,119 @@ def _fingerprint(*, title: str, description: str, completed: bool, **planning: A
     return hashlib.sha256(orjson.dumps(values)).hexdigest()
 
 
-def _savepoint_if_nested():
-    # In autocommit a failed INSERT is its own transaction and needs nothing;
-    # inside a caller's transaction a savepoint keeps that transaction usable.
-    return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
+# SQL and its parameters: a statement, or a part of one.
+Sql = tuple[str, list[Any]]
+
+_TABLE = Task._meta.db_table
+# Not the generated due_rank: the database computes it.
+_INSERTED_FIELDS = [field for field in Task._meta.concrete_fields if not field.primary_key and not field.generated]
+_RETURNING = f" RETURNING {LISTED_COLUMNS}"
+
+
+def _stored(name: str, value: Any) -> Any:
+    """``value`` as the field ``name`` binds it (SQLite keeps datetimes as text)."""
+    return Task._meta.get_field(name).get_db_prep_save(value, connection)
+
+
+def _insert(values: dict[str, Any], *, idempotent: bool = False) -> Sql:
+    """INSERT of a task, returning its listed columns; the fields ``values``
+    leaves out take their model defaults.
+
+    ``idempotent``: if a task already holds this user's idempotency key, the
+    statement answers that task (listed columns, then its fingerprint) and
+    inserts nothing. The no-op DO UPDATE makes that one atomic statement:
+    after DO NOTHING, which returns no row, a SELECT can find the task
+    deleted meanwhile (a retry racing a DELETE), and the key free again.
+    """
+    columns = ", ".join(field.column for field in _INSERTED_FIELDS)
+    params = [
+        field.get_db_prep_save(values[field.attname] if field.attname in values else field.get_default(), connection)
+        for field in _INSERTED_FIELDS
+    ]
+    sql = f"INSERT INTO {_TABLE} ({columns}) VALUES ({', '.join(['%s'] * len(params))})"
+    if not idempotent:
+        return sql + _RETURNING, params
+    sql += (
+        " ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
+        " DO UPDATE SET idempotency_key = excluded.idempotency_key"
+    )
+    return f"{sql}{_RETURNING}, {_TABLE}.idempotency_fingerprint", params
+
+
+def _own_task(*, user_id: int, task_id: int, condition: Sql) -> Sql:
+    sql, params = condition
+    return f" WHERE {_TABLE}.id = %s AND {_TABLE}.user_id = %s{sql}", [task_id, user_id, *params]
+
+
+def _update(*, user_id: int, task_id: int, assignments: dict[str, Sql], condition: Sql) -> Sql:
+    """UPDATE of the user's task where ``condition`` holds, returning its listed columns.
+
+    ``assignments``: field name → the SQL expression it is set to, whose
+    parameters are values of that field. Every expression reads the row as
+    the statement found it: SQL evaluates all of SET before changing the row.
+    """
+    sets = ", ".join(f"{Task._meta.get_field(name).column} = {sql}" for name, (sql, _) in assignments.items())
+    params = [_stored(name, value) for name, (_, values) in assignments.items() for value in values]
+    where, where_params = _own_task(user_id=user_id, task_id=task_id, condition=condition)
+    return f"UPDATE {_TABLE} SET {sets}{where}{_RETURNING}", [*params, *where_params]
+
+
+def _delete(*, user_id: int, task_id: int, condition: Sql) -> Sql:
+    """DELETE of the user's task where ``condition`` holds, returning its listed columns."""
+    where, params = _own_task(user_id=user_id, task_id=task_id, condition=condition)
+    return f"DELETE FROM {_TABLE}{where}{_RETURNING}", params
+
+
+def _updated_at(operator: str, versions: list[datetime]) -> Sql:
+    placeholders = ", ".join(["%s"] * len(versions))
+    return f" AND {_TABLE}.updated_at {operator} ({placeholders})", [_stored("updated_at", v) for v in versions]
+
+
+def _version_condition(*, if_match: list[str] | None, if_none_match: list[str] | None) -> Sql | None:
+    """The condition on a task's version that If-Match and If-None-Match make,
+    or None when no existing task can pass them.
+
+    Part of the statement that writes, so no other write can come between
+    the check and the write.
+    """
+    sql, params = "", []
+    allowed = None if if_match is None else etag_versions(if_match)
+    if allowed is not None:
+        if not allowed:
+            return None
+        sql, params = _updated_at("IN", allowed)
+    if if_none_match is not None:
+        excluded = etag_versions_weakly(if_none_match)
+        if excluded is None:
+            return None
+        if excluded:
+            excluded_sql, excluded_params = _updated_at("NOT IN", excluded)
+            sql, params = sql + excluded_sql, params + excluded_params
+    return sql, params
+
+
+def _not_written(*, user_id: int, task_id: int, if_match: list[str] | None, if_none_match: list[str] | None) -> Exception:
+    """Why a write under these preconditions changed nothing: 404 or 412."""
+    if if_match is None and if_none_match is None:
+        return Task.DoesNotExist()
+    # Only on failure: one more query to tell a failed precondition from a missing task.
+    current = Task.objects.filter(pk=task_id, user_id=user_id).values_list("updated_at", flat=True).first()
+    if current is None:
+        return Task.DoesNotExist()
+    allowed = None if if_match is None else etag_versions(if_match)
+    return PreconditionFailed("If-Match" if allowed is not None and current not in allowed else "If-None-Match")
+
+
+def _write(
+    *, user_id: int, task_id: int, statement, if_match: list[str] | None, if_none_match: list[str] | None
+) -> list[tuple]:
+    """Run ``statement(condition)`` on the user's task under the preconditions;
+    its rows, or the reason it wrote none."""
+    condition = _version_condition(if_match=if_match, if_none_match=if_none_match)
+    rows = [] if condition is None else fetch_rows(*statement(condition))
+    if not rows:
+        raise _not_written(user_id=user_id, task_id=task_id, if_match=if_match, if_none_match=if_none_match)
+    return rows
 
 
 def task_create(
@@ -83,126 +206,133 @@ def task_create(
     the first request created instead of creating another.
 
     The key is inserted with the task under a unique (user, key) index, so of
-    concurrent retries exactly one insert wins and the others find its row.
+    concurrent retries exactly one insert wins and the others answer its row.
     Raises IdempotencyKeyReused when the key came with a different request.
     """
-    fields = {
+    # One clock reading: a task created completed was completed as it was created.
+    now = timezone.now()
+    values = {
+        "user_id": user_id,
         "title": title,
         "description": description,
         "completed": completed,
+        "completed_at": now if completed else None,
         "priority": priority,
         "tags": tags or [],
         "due_date": due_date,
         "due_time": due_time,
+        "created_at": now,
+        "updated_at": now,
     }
-    task = Task(user_id=user_id, **fields)
-    task_sync_completed_at(task)
     if idempotency_key is None:
-        task.save()
-        return task
-    task.idempotency_key = idempotency_key
-    task.idempotency_fingerprint = _fingerprint(**fields)
-    try:
-        with _savepoint_if_nested():
-            task.save()
-    except IntegrityError:
-        original = Task.objects.filter(user_id=user_id, idempotency_key=idempotency_key).first()
-        if original is None:
-            raise
-        if original.idempotency_fingerprint != task.idempotency_fingerprint:
-            raise IdempotencyKeyReused from None
-        return original
-    return task
+        return task_from_row(fetch_rows(*_insert(values))[0])
+    fingerprint = _fingerprint(
+        title=title, description=description, completed=completed, priority=priority, tags=values["tags"],
+        due_date=due_date, due_time=due_time,
+    )
+    values |= {"idempotency_key": idempotency_key, "idempotency_fingerprint": fingerprint}
+    row = fetch_rows(*_insert(values, idempotent=True))[0]
+    if row[-1] != fingerprint:
+        raise IdempotencyKeyReused
+    return task_from_row(row)
 
 
-def _completion_changes(*, completed: bool | None) -> dict[str, Any]:
-    """UPDATE assignments that set ``completed`` (or flip it when None).
-
-    Computed by the database from each row as the statement sees it, so
-    completed_at keeps the moment a task became completed when it already
-    was, and concurrent writers are applied one after another.
-    """
-    now = timezone.now()
+def _completion(*, completed: bool | None, now: datetime) -> dict[str, Sql]:
+    """Assignments that set ``completed`` (or flip it when None), computed from
+    the row as the statement finds it: completed_at keeps the moment a task
+    became completed when it already was, and concurrent toggles are each
+    applied once."""
     if completed is None:
-        new_completed = Case(When(completed=True, then=Value(False)), default=Value(True))
-        completed_at = Case(When(completed=True, then=Value(None)), default=Value(now))
-    elif completed:
-        new_completed = Value(True)
-        completed_at = Case(When(completed=True, then=F("completed_at")), default=Value(now))
-    else:
-        new_completed, completed_at = Value(False), Value(None)
-    return {"completed": new_completed, "completed_at": completed_at, "updated_at": now}
+        return {
+            "completed": ("NOT completed", []),
+            "completed_at": ("CASE WHEN completed THEN NULL ELSE %s END", [now]),
+        }
+    if completed:
+        return {"completed": ("%s", [True]), "completed_at": ("COALESCE(completed_at, %s)", [now])}
+    return {"completed": ("%s", [False]), "completed_at": ("NULL", [])}
 
 
-def _matching(tasks: QuerySet[Task], if_match: list[str] | None) -> QuerySet[Task]:
-    """Narrow ``tasks`` to the versions an If-Match names, so the precondition is
-    checked by the same statement that writes (no window for another writer)."""
-    versions = None if if_match is None else etag_versions(if_match)
-    return tasks if versions is None else tasks.filter(updated_at__in=versions)
+def _update_task(
+    *,
+    user_id: int,
+    task_id: int,
+    assignments: dict[str, Sql],
+    if_match: list[str] | None,
+    if_none_match: list[str] | None,
+) -> Task:
+    def statement(condition: Sql) -> Sql:
+        return _update(user_id=user_id, task_id=task_id, assignments=assignments, condition=condition)
 
-
-def _not_written(tasks: QuerySet[Task], if_match: list[str] | None) -> Exception:
-    # Only on failure: tell a stale precondition from a missing task.
-    if if_match is not None and tasks.exists():
-        return PreconditionFailed()
-    return Task.DoesNotExist()
-
-
-def _update(*, user_id: int, task_id: int, changes: dict[str, Any], if_match: list[str] | None) -> Task:
-    tasks = Task.objects.filter(pk=task_id, user_id=user_id)
     try:
-        with _savepoint_if_nested():
-            written = _matching(tasks, if_match).update(**changes)
+        rows = _write(
+            user_id=user_id, task_id=task_id, statement=statement, if_match=if_match, if_none_match=if_none_match
+        )
     except IntegrityError:
         # The one CHECK a valid body can meet: a time set on a task without a date.
-        if changes.get("due_time") is not None:
+        if "due_time" in assignments:
             raise DueTimeWithoutDate from None
         raise
-    if not written:
-        raise _not_written(tasks, if_match)
-    return tasks.get()
+    return task_from_row(rows[0])
 
 
 def task_update(
-    *, user_id: int, task_id: int, data: dict[str, Any], if_match: list[str] | None = None
+    *,
+    user_id: int,
+    task_id: int,
+    data: dict[str, Any],
+    if_match: list[str] | None = None,
+    if_none_match: list[str] | None = None,
 ) -> Task:
     """Set the named fields of the user's task, and only those."""
-    changes = {name: value for name, value in data.items() if name != "completed"}
+    now = timezone.now()
+    assignments = {name: ("%s", [value]) for name, value in data.items() if name != "completed"}
     if "due_date" in data and data["due_date"] is None:
         # Clearing the date clears the time (the contract's rule).
-        changes["due_time"] = None
+        assignments["due_time"] = ("NULL", [])
     if "completed" in data:
-        changes.update(_completion_changes(completed=data["completed"]))
-    else:
-        changes["updated_at"] = timezone.now()
-    return _update(user_id=user_id, task_id=task_id, changes=changes, if_match=if_match)
-
-
-def task_set_completed(
-    *, user_id: int, task_id: int, completed: bool | None, if_match: list[str] | None = None
-) -> Task:
-    """Set ``completed``, or flip it when None: the database computes the new
-    value from the row as the statement finds it, so no toggle is lost."""
-    return _update(
-        user_id=user_id, task_id=task_id, changes=_completion_changes(completed=completed), if_match=if_match
+        assignments |= _completion(completed=data["completed"], now=now)
+    assignments["updated_at"] = ("%s", [now])
+    return _update_task(
+        user_id=user_id, task_id=task_id, assignments=assignments, if_match=if_match, if_none_match=if_none_match
     )
 
 
-def task_delete(*, user_id: int, task_id: int, if_match: list[str] | None = None) -> None:
-    tasks = Task.objects.filter(pk=task_id, user_id=user_id)
-    # One DELETE statement. QuerySet.delete() would wrap it in a transaction
-    # to collect cascades and send signals; a task has neither.
-    if not _matching(tasks, if_match)._raw_delete(tasks.db):
-        raise _not_written(tasks, if_match)
+def task_set_completed(
+    *,
+    user_id: int,
+    task_id: int,
+    completed: bool | None,
+    if_match: list[str] | None = None,
+    if_none_match: list[str] | None = None,
+) -> Task:
+    """Set ``completed``, or flip it when None: the database computes the new
+    value from the row as the statement finds it, so no toggle is lost."""
+    now = timezone.now()
+    assignments = {**_completion(completed=completed, now=now), "updated_at": ("%s", [now])}
+    return _update_task(
+        user_id=user_id, task_id=task_id, assignments=assignments, if_match=if_match, if_none_match=if_none_match
+    )
+
+
+def task_delete(
+    *, user_id: int, task_id: int, if_match: list[str] | None = None, if_none_match: list[str] | None = None
+) -> None:
+    def statement(condition: Sql) -> Sql:
+        return _delete(user_id=user_id, task_id=task_id, condition=condition)
+
+    _write(user_id=user_id, task_id=task_id, statement=statement, if_match=if_match, if_none_match=if_none_match)
 
 
 def task_bulk_set_completed(*, tasks: QuerySet[Task], completed: bool) -> int:
     """Mark every task of ``tasks`` complete or incomplete in one UPDATE; returns the row count.
 
     For the admin's bulk actions: a support person's selection of any size
-    costs one statement, and completed_at stays consistent with completed.
+    costs one statement, and completed_at stays consistent with completed
+    (a task already completed keeps the moment it was).
     """
-    return tasks.update(**_completion_changes(completed=completed))
+    now = timezone.now()
+    completed_at = Coalesce(F("completed_at"), Value(now)) if completed else None
+    return tasks.update(completed=completed, completed_at=completed_at, updated_at=now)
 
 
 def _tag_sql() -> dict[str, str]:

@@ -1,12 +1,17 @@
 """Concurrent writers never lose an acknowledged write (each thread has its own connection)."""
 
+import json
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import pytest
 from django.db import connection
 from django.test import Client
 
 from tasks.models import Task
+from tasks.timestamps import to_micros
 from tests.conftest import PASSWORD, bearer
 from users.models import User
 
@@ -76,3 +81,57 @@ def test_concurrent_registrations_of_one_email_create_one_user(db):
 
     assert sorted(statuses) == [201] + [409] * (THREADS - 1)
     assert User.objects.filter(email="race@example.com").count() == 1
+
+
+def live_request(url: str, method: str, headers: dict[str, str], body: dict | None = None) -> tuple[int, str, dict]:
+    """One request from a client of its own: (status, ETag, JSON body)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={**headers, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers["ETag"], json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers["ETag"], json.loads(error.read())
+
+
+def version(answer: dict) -> str:
+    """The ETag a task's updated_at makes (tasks/etags.py)."""
+    return f'"{to_micros(datetime.fromisoformat(answer["updated_at"]))}"'
+
+
+def test_concurrent_toggles_each_answer_the_version_they_wrote(live_server, user, task):
+    auth = bearer(user)
+    url = f"{live_server.url}/api/{user.pk}/tasks/{task.pk}/complete"
+    toggles = 50
+
+    answers = in_threads(lambda _: live_request(url, "PATCH", auth), range(toggles))
+
+    assert [status for status, _, _ in answers] == [200] * toggles
+    assert sorted(body["completed"] for _, _, body in answers) == [False] * 25 + [True] * 25
+    assert len({etag for _, etag, _ in answers}) == toggles
+    assert all(etag == version(body) for _, etag, body in answers)
+    assert all(body["completed"] == (body["completed_at"] is not None) for _, _, body in answers)
+    task.refresh_from_db()
+    assert (task.completed, task.completed_at) == (False, None)
+
+
+def test_after_concurrent_patches_only_the_last_writers_etag_still_matches(live_server, user, task):
+    auth = bearer(user)
+    url = f"{live_server.url}/api/{user.pk}/tasks/{task.pk}"
+    writers = 24
+
+    answers = in_threads(lambda i: live_request(url, "PATCH", auth, {"title": f"title {i}"}), range(writers))
+
+    assert [status for status, _, _ in answers] == [200] * writers
+    assert [body["title"] for _, _, body in answers] == [f"title {i}" for i in range(writers)]
+    task.refresh_from_db()
+    last = [etag for _, etag, body in answers if body["title"] == task.title]
+    earlier = [etag for _, etag, body in answers if body["title"] != task.title]
+    assert last == [f'"{to_micros(task.updated_at)}"']
+    for etag in earlier:
+        status, _, _ = live_request(url, "PATCH", {**auth, "If-Match": etag}, {"description": "stale"})
+        assert status == 412
+    assert Task.objects.get(pk=task.pk).description == task.description
+    status, _, body = live_request(url, "PATCH", {**auth, "If-Match": last[0]}, {"description": "fresh"})
+    assert (status, body["title"], body["description"]) == (200, task.title, "fresh")

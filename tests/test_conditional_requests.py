@@ -16,6 +16,21 @@ def etag_of(client, auth, task) -> str:
     return client.get(url(task), headers=auth)["ETag"]
 
 
+WRITES = [
+    ("put", "", {"title": "Mine"}),
+    ("patch", "", {"title": "Mine"}),
+    ("patch", "/complete", None),
+    ("patch", "/complete", {"completed": True}),
+    ("delete", "", None),
+]
+
+
+def send(client, method, path, body, headers):
+    if body is None:
+        return getattr(client, method)(path, headers=headers)
+    return getattr(client, method)(path, body, content_type="application/json", headers=headers)
+
+
 def test_every_single_task_response_carries_a_strong_etag_of_its_current_version(client, user, auth, task):
     created = client.post(f"/api/{user.pk}/tasks", {"title": "x"}, content_type="application/json", headers=auth)
     got = client.get(url(task), headers=auth)
@@ -64,26 +79,13 @@ def test_get_with_a_stale_if_none_match_returns_the_task(client, auth, task):
     assert response.json()["title"] == "new"
 
 
-@pytest.mark.parametrize(
-    "method, suffix, body",
-    [
-        ("put", "", {"title": "Mine"}),
-        ("patch", "", {"title": "Mine"}),
-        ("patch", "/complete", None),
-        ("patch", "/complete", {"completed": True}),
-        ("delete", "", None),
-    ],
-)
+@pytest.mark.parametrize("method, suffix, body", WRITES)
 def test_a_write_with_a_stale_if_match_is_refused_and_changes_nothing(client, auth, task, method, suffix, body):
     stale = etag_of(client, auth, task)
     client.patch(url(task), {"description": "theirs"}, content_type="application/json", headers=auth)
     before = list(Task.objects.values())
-    headers = {**auth, "If-Match": stale}
 
-    if body is None:
-        response = getattr(client, method)(url(task, suffix), headers=headers)
-    else:
-        response = getattr(client, method)(url(task, suffix), body, content_type="application/json", headers=headers)
+    response = send(client, method, url(task, suffix), body, {**auth, "If-Match": stale})
 
     assert response.status_code == 412
     assert "If-Match" in response.json()["detail"]
@@ -137,8 +139,8 @@ def test_a_conditional_delete_of_another_users_task_is_not_found(client, auth, u
 @pytest.mark.parametrize(
     "method, suffix, body, queries",
     [
-        ("patch", "", {"title": "x"}, 3),
-        ("patch", "/complete", None, 3),
+        ("patch", "", {"title": "x"}, 2),
+        ("patch", "/complete", None, 2),
         ("delete", "", None, 2),
     ],
 )
@@ -152,3 +154,65 @@ def test_a_conditional_write_costs_no_extra_query(client, user, task, method, su
             response = getattr(client, method)(url(task, suffix), body, content_type="application/json", headers=headers)
 
     assert response.status_code in (200, 204)
+
+
+@pytest.mark.parametrize("method, suffix, body", WRITES)
+@pytest.mark.parametrize("if_none_match", ["*", "current", 'W/current', '"other", current'])
+def test_a_write_whose_if_none_match_names_the_task_is_refused_and_changes_nothing(
+    client, auth, task, method, suffix, body, if_none_match
+):
+    header = if_none_match.replace("current", etag_of(client, auth, task))
+    before = list(Task.objects.values())
+
+    response = send(client, method, url(task, suffix), body, {**auth, "If-None-Match": header})
+
+    assert response.status_code == 412
+    assert "If-None-Match" in response.json()["detail"]
+    assert list(Task.objects.values()) == before
+
+
+@pytest.mark.parametrize("method, suffix, body", WRITES)
+def test_a_write_with_if_none_match_star_on_a_missing_task_is_not_found(client, auth, user, other_task, method, suffix, body):
+    before = list(Task.objects.values())
+
+    for path in (f"/api/{user.pk}/tasks/{other_task.pk + 1000}{suffix}", f"/api/{user.pk}/tasks/{other_task.pk}{suffix}"):
+        response = send(client, method, path, body, {**auth, "If-None-Match": "*"})
+        assert response.status_code == 404
+    assert list(Task.objects.values()) == before
+
+
+@pytest.mark.parametrize("method, suffix, body", WRITES)
+def test_a_write_whose_if_none_match_names_only_other_versions_goes_through(client, auth, task, method, suffix, body):
+    stale = etag_of(client, auth, task)
+    client.patch(url(task), {"description": "theirs"}, content_type="application/json", headers=auth)
+    theirs = Task.objects.get(pk=task.pk).updated_at
+
+    response = send(client, method, url(task, suffix), body, {**auth, "If-None-Match": f'{stale}, "1"'})
+
+    assert response.status_code == (204 if method == "delete" else 200)
+    if method == "delete":
+        assert not Task.objects.filter(pk=task.pk).exists()
+    else:
+        assert Task.objects.get(pk=task.pk).updated_at > theirs
+
+
+def test_with_both_preconditions_the_one_that_fails_is_named(client, auth, task):
+    current = etag_of(client, auth, task)
+
+    response = client.patch(url(task, "/complete"), headers={**auth, "If-Match": current, "If-None-Match": current})
+
+    assert response.status_code == 412
+    assert "If-None-Match" in response.json()["detail"]
+    assert not Task.objects.get(pk=task.pk).completed
+
+
+def test_if_match_and_if_none_match_are_both_declared_on_every_write(client):
+    operations = client.get("/api/openapi.json").json()["paths"]
+    for path, method in [
+        ("/api/{user_id}/tasks/{task_id}", "put"),
+        ("/api/{user_id}/tasks/{task_id}", "patch"),
+        ("/api/{user_id}/tasks/{task_id}", "delete"),
+        ("/api/{user_id}/tasks/{task_id}/complete", "patch"),
+    ]:
+        headers = {p["name"] for p in operations[path][method]["parameters"] if p["in"] == "header"}
+        assert {"If-Match", "If-None-Match"} <= headers, (path, method)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tcp_proxy import free_loopback_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -62,15 +64,6 @@ def test_gunicorn_reads_empty_variables_copied_from_env_example_as_defaults(monk
     assert config["timeout"] == 30
 
 
-def free_port() -> int:
-    """A free loopback port in the range this project's checks may use."""
-    for port in range(8450, 8500):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 8450-8499")
-
-
 def fetch(url: str) -> tuple[int, str, str]:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.headers["Content-Type"], response.read().decode()
@@ -84,7 +77,7 @@ def start_procfile_web(tmp_path):
     servers = []
 
     def start(**env: str) -> tuple[str, subprocess.Popen]:
-        port = free_port()
+        port = free_loopback_port()
         server = subprocess.Popen(
             shlex.split(command),
             cwd=ROOT,

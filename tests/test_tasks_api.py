@@ -80,6 +80,14 @@ def test_create_already_completed_sets_completed_at(client, user, auth):
     assert task.completed and before <= task.completed_at <= timezone.now()
 
 
+def test_a_task_created_completed_was_created_completed_and_updated_in_one_moment(client, user, auth):
+    response = send(client, "post", tasks_url(user.pk), auth, {"title": "Done", "completed": True})
+
+    task = Task.objects.get()
+    assert task.completed_at == task.created_at == task.updated_at
+    assert response.json() == representation(task)
+
+
 def test_create_accepts_line_breaks_tabs_and_unicode_in_the_description(client, user, auth):
     description = "Line 1\nLine 2\r\n\tindented — ünïcødé 🥛"
 

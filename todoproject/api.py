@@ -78,8 +78,7 @@ def not_found(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
 
 @api.exception_handler(PreconditionFailed)
 def precondition_failed(request: HttpRequest, exc: PreconditionFailed) -> HttpResponse:
-    detail = "The task has changed since it was read (If-Match); fetch it and retry."
-    return api.create_response(request, {"detail": detail}, status=412)
+    return api.create_response(request, {"detail": str(exc)}, status=412)
 
 
 @api.exception_handler(IdempotencyKeyReused)
