@@ -15,6 +15,7 @@ UPDATE of them all (a rename and its count, one transaction).
 """
 
 import hashlib
+from contextlib import nullcontext
 from datetime import date, datetime, time
 from typing import Any
 
@@ -264,9 +265,12 @@ def _update_task(
         return _update(user_id=user_id, task_id=task_id, assignments=assignments, condition=condition)
 
     try:
-        rows = _write(
-            user_id=user_id, task_id=task_id, statement=statement, if_match=if_match, if_none_match=if_none_match
-        )
+        # In autocommit the failed statement is its own transaction; inside a
+        # caller's, a savepoint keeps that one usable.
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+            rows = _write(
+                user_id=user_id, task_id=task_id, statement=statement, if_match=if_match, if_none_match=if_none_match
+            )
     except IntegrityError:
         # The one CHECK a valid body can meet: a time set on a task without a date.
         if "due_time" in assignments:
