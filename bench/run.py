@@ -28,6 +28,8 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,6 +46,10 @@ parser.add_argument("--port", type=int, default=8500, help="the service; the bas
 parser.add_argument(
     "--pgbouncer-port", type=int,
     help="serve both through PgBouncer in transaction mode on this port (.ci/pgbouncer), as behind Neon's pooler",
+)
+parser.add_argument(
+    "--planning", action="store_true",
+    help="also every sort, tag=, completed= and q= on the 100,000-task user against the 10-task user (issue #15)",
 )
 args = parser.parse_args()
 
@@ -87,23 +93,105 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from bench.slow_clients import procfile_command  # noqa: E402
 from signin.credentials import SIGNATURE_ONLY  # noqa: E402
 from signin.services import session_start  # noqa: E402
 from tasks.models import Task  # noqa: E402
-from tasks.pagination import Position, cursor_encode  # noqa: E402
-from tasks.selectors import task_list  # noqa: E402
+from tasks.pagination import cursor_encode  # noqa: E402
+from tasks.selectors import SORTS, TaskFilters, list_binding, task_list  # noqa: E402
 from users.models import User  # noqa: E402
+
+
+# --- Planning (issue #15, --planning) ---------------------------------------
+# Every sort, and tag= and completed= with sort=due, for the 100,000-task user
+# (first page and 500 deep) against the 10-task user, ten tasks a page each;
+# q= for a word in 1% of the tasks. Measured in alternating rounds like the
+# compared figures above, and each case's plans printed.
+PLANNING_WORD = "needle"
+PLANNING_FLOOR, SEARCH_FLOOR = 1.5, 3.0
+
+
+def planned_task(user: User, i: int) -> Task:
+    """A tenth of the tasks tagged "focus", a third done, three in four dated
+    (half of those timed), the word in one in a hundred descriptions."""
+    done = i % 3 == 0
+    dated = i % 4 != 0
+    return Task(
+        user=user,
+        title=f"Task {i}",
+        description=f"Seeded {PLANNING_WORD}" if i % 100 == 0 else "Seeded for the benchmark",
+        completed=done,
+        completed_at=timezone.now() if done else None,
+        priority=i % 4,
+        tags=["focus", "work"] if i % 10 == 0 else ["work"] if i % 3 else [],
+        due_date=date(2026, 1, 1) + timedelta(days=i % 365) if dated else None,
+        due_time=time_of_day(9 + i % 8, 30) if dated and i % 2 else None,
+    )
+
+
+def planning_lists() -> dict[str, tuple[str, TaskFilters]]:
+    """Case -> (query string, the filters the API makes of it) for the list's cursor."""
+    lists = {f"sort={sort}": (f"sort={sort}", TaskFilters()) for sort in SORTS}
+    lists["tag=focus, sort=due"] = ("tag=focus&sort=due", TaskFilters(tags=("focus",)))
+    lists["completed=false, sort=due"] = ("completed=false&sort=due", TaskFilters(completed=False))
+    return lists
+
+
+def planning_operations() -> dict[str, list[str]]:
+    operations = {}
+    for name, (query, filters) in planning_lists().items():
+        sort = dict(pair.split("=") for pair in query.split("&")).get("sort", "-created_at")
+        cursor = deep_cursor_of(large, sort, filters)
+        operations[f"plan {name}, 10 tasks"] = lines("GET", small, [f"?{query}&limit=10"])
+        operations[f"plan {name}, 100,000 tasks"] = lines("GET", large, [f"?{query}&limit=10"])
+        operations[f"plan {name}, 500 deep of 100,000"] = lines("GET", large, [f"?{query}&limit=10&cursor={cursor}"])
+    operations["plan q, 10 tasks"] = lines("GET", small, [f"?q={PLANNING_WORD}&limit=10"])
+    operations["plan q, 100,000 tasks"] = lines("GET", large, [f"?q={PLANNING_WORD}&limit=10"])
+    return operations
+
+
+def measure_planning() -> None:
+    names = [name for name in OPERATIONS if name.startswith("plan ")]
+    for _ in range(args.rounds):
+        for name in names:
+            measure("depth", name)
+
+
+def report_planning() -> None:
+    ratio = lambda big, small_case: median_ratio(runs[("depth", big)], runs[("depth", small_case)], "p50")  # noqa: E731
+    print(f"\nPlanning floors (issue #15), p50 of the 100,000-task user / the 10-task user, 10 a page:")
+    worst = 0.0
+    for name in planning_lists():
+        first = ratio(f"plan {name}, 100,000 tasks", f"plan {name}, 10 tasks")
+        deep_ratio = ratio(f"plan {name}, 500 deep of 100,000", f"plan {name}, 10 tasks")
+        worst = max(worst, first, deep_ratio)
+        print(f"- {name}: first page {first:.2f}×, 500 deep {deep_ratio:.2f}× (at most {PLANNING_FLOOR}×)")
+    search = ratio("plan q, 100,000 tasks", "plan q, 10 tasks")
+    print(f"- q={PLANNING_WORD} (in 1% of tasks): {search:.2f}× (at most {SEARCH_FLOOR}×)")
+    print(f"- worst list ratio {worst:.2f}×")
+    for name, (query, filters) in planning_lists().items():
+        sort = dict(pair.split("=") for pair in query.split("&")).get("sort", "-created_at")
+        after = task_list(user_id=large.pk, credential=SIGNATURE_ONLY, filters=filters, sort=sort, limit=500).after
+        explain(f"{name}, first page of the 100,000-task user", user_id=large.pk, credential=SIGNATURE_ONLY, filters=filters, sort=sort, limit=10)
+        explain(f"{name}, 500 deep", user_id=large.pk, credential=SIGNATURE_ONLY, filters=filters, sort=sort, after=after, limit=10)
+    explain(f"q={PLANNING_WORD}, the 100,000-task user", user_id=large.pk, credential=SIGNATURE_ONLY, filters=TaskFilters(q=PLANNING_WORD), limit=10)
+
+
+# --- end of the planning part -------------------------------------------------
+
+
+def seeded_task(user: User, i: int) -> Task:
+    if not args.planning:
+        return Task(user=user, title=f"Task {i}", description="Seeded for the benchmark", completed=False)
+    return planned_task(user, i)
 
 
 def seed(email: str, count: int) -> User:
     user = User.objects.create_user(email=email, password=secrets.token_urlsafe())
     for start in range(0, count, 10_000):
-        Task.objects.bulk_create(
-            Task(user=user, title=f"Task {i}", description="Seeded for the benchmark", completed=False)
-            for i in range(start, min(count, start + 10_000))
-        )
+        Task.objects.bulk_create(seeded_task(user, i) for i in range(start, min(count, start + 10_000)))
     return user
 
 
@@ -113,13 +201,22 @@ small, medium, large = seed("bench10@example.com", 10), seed("bench1k@example.co
 # servers at 4,000 deletes a second.
 doomed = seed("benchdelete@example.com", 2 * args.rounds * args.duration * 4_000)
 with connection.cursor() as cursor:
-    cursor.execute("ANALYZE")
+    # VACUUM, as autovacuum would by then: it also merges the GIN indexes' pending lists.
+    cursor.execute("VACUUM ANALYZE")
 print(f"seeded {Task.objects.count():,} tasks in {time.monotonic() - started:.1f} s")
 
 # Session tokens, as clients hold them: each read joins its session's row.
 token = {user.pk: session_start(user=user).access_token for user in (small, medium, large, doomed)}
-deep = task_list(user_id=large.pk, credential=SIGNATURE_ONLY, limit=500)[-1]
-deep_cursor = cursor_encode(Position(deep["created_at"], deep["id"]))
+
+
+def deep_cursor_of(user: User, sort: str = "-created_at", filters: TaskFilters = TaskFilters()) -> str:
+    """The cursor of the page after the user's first 500 tasks in this list."""
+    after = task_list(user_id=user.pk, credential=SIGNATURE_ONLY, filters=filters, sort=sort, limit=500).after
+    return cursor_encode(after, list_binding(sort=sort, filters=filters))
+
+
+deep = task_list(user_id=large.pk, credential=SIGNATURE_ONLY, limit=500).after
+deep_cursor = deep_cursor_of(large)
 medium_ids = list(Task.objects.filter(user=medium).values_list("pk", flat=True))
 doomed_ids = list(Task.objects.filter(user=doomed).values_list("pk", flat=True))
 
@@ -185,6 +282,8 @@ def targets(name: str, kind: str, round_number: int) -> list[str]:
     share = len(OPERATIONS[name]) // (2 * args.rounds)
     start = (2 * round_number + (kind == "baseline")) * share
     return OPERATIONS[name][start:start + share]
+if args.planning:
+    OPERATIONS = {**planning_operations(), **OPERATIONS}
 
 
 def pooled() -> dict[str, str]:
@@ -312,6 +411,8 @@ try:
             measure("service", name)
         for name in ["list, 10 tasks", *DEPTH]:
             measure("depth", name)
+    if args.planning:
+        measure_planning()
     for name in OPERATIONS:
         if name not in READS and name not in WRITES and name not in SYNC_FLOORS and ("depth", name) not in runs:
             measure("service", name)
@@ -391,8 +492,10 @@ tails = {name: r["p99"] / r["p50"] for name, r in results.items()}
 over = [f"{name} {ratio:.1f}×" for name, ratio in tails.items() if ratio > 3]
 print(f"- p99 at most 3× p50 for every operation: {'ok' if not over else 'over in ' + ', '.join(over)}")
 
-explain("first page of the 100,000-task user", user_id=large.pk, credential=SIGNATURE_ONLY, limit=101)
-explain("page 500 deep of the 100,000-task user", user_id=large.pk, credential=SIGNATURE_ONLY, after=Position(deep["created_at"], deep["id"]), limit=101)
+explain("first page of the 100,000-task user", user_id=large.pk, credential=SIGNATURE_ONLY, limit=100)
+explain("page 500 deep of the 100,000-task user", user_id=large.pk, credential=SIGNATURE_ONLY, after=deep, limit=100)
+if args.planning:
+    report_planning()
 
 failed = [f"{server} {name}" for (server, name), measured in runs.items() if median_run(measured)["failures"]]
 if failed:

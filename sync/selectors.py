@@ -17,7 +17,7 @@ from signin.credentials import Credential
 from sync.models import Feed, Tombstone
 from sync.positions import START, Position, after_all
 from tasks.models import Task
-from tasks.selectors import LISTED_COLUMNS, LISTED_FIELDS, fetch_rows
+from tasks.selectors import LISTED_COLUMNS, LISTED_FIELDS, as_listed, fetch_rows
 from todoproject.schemas import MAX_ID
 
 _TASKS = Task._meta.db_table
@@ -125,7 +125,7 @@ def changes_page(
         next_position = Position(last[_KIND + 1], last[0], floor)
     else:
         next_position = after_all(last_seq)
-    tasks = [dict(zip(LISTED_FIELDS, row[:_KIND])) for row in changes if row[_KIND] == 1]
+    tasks = [as_listed(row[:_KIND]) for row in changes if row[_KIND] == 1]
     deleted = [row[0] for row in changes if row[_KIND] == 2]
     return ChangesPage(tasks, deleted, next_position, has_more)
 

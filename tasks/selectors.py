@@ -1,4 +1,4 @@
-"""The API's two reads, in SQL, and the row code the writes share with them.
+"""The API's reads, in SQL, and the row code the writes share with them.
 
 Every list and get request runs one of these, and as querysets they cost more
 than the query itself: building and compiling the equivalent queryset took
@@ -8,25 +8,45 @@ they are the SQL the ORM generated, through Django's own cursor (so its
 connection handling, health checks and query logging still apply), with the
 ORM's own converters on the values. tests/test_selectors.py holds them to the
 ORM's answers on every backend the suite runs on.
+
+Every value is a bound parameter; the only SQL chosen by a request is a sort's
+from the SORTS allow-list.
 """
 
 from collections.abc import Callable
+from dataclasses import astuple, dataclass
+import zoneinfo
+from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 from django.db import connection
 from django.db.models.expressions import Col
 from django.utils import timezone
 
-from signin.credentials import Credential
-from tasks.models import Task
-from tasks.pagination import Position
+from signin.credentials import SIGNATURE_ONLY, Credential
+from tasks.models import Priority, Task
+from tasks.pagination import Position, query_binding
 
 # What a list row carries: the API's Task, nothing more, in the model's field
 # order (Task.from_db takes the values in that order). Reads select these
 # columns and writes return them (tasks/services.py), so a field added here
 # is read, listed and answered by every write alike.
-LISTED_FIELDS = ("id", "user_id", "title", "description", "completed", "completed_at", "created_at", "updated_at")
+LISTED_FIELDS = (
+    "id",
+    "user_id",
+    "title",
+    "description",
+    "completed",
+    "completed_at",
+    "priority",
+    "tags",
+    "due_date",
+    "due_time",
+    "created_at",
+    "updated_at",
+)
 _COLUMNS = [Task._meta.get_field(name).get_col(Task._meta.db_table) for name in LISTED_FIELDS]
 # Qualified: the reads join users_user, which has an id too.
 LISTED_COLUMNS = ", ".join(f"tasks_task.{column.target.column}" for column in _COLUMNS)
@@ -45,6 +65,48 @@ _OWN_TASKS_WHERE = " WHERE tasks_task.user_id = %s AND users_user.is_active"
 def _own_tasks(*, user_id: int, credential: Credential) -> tuple[str, list[Any]]:
     join, params = credential.join_sql(now=timezone.now())
     return _SELECT_OWN_TASKS + join + _OWN_TASKS_WHERE, [*params, user_id]
+
+
+class Sort(NamedTuple):
+    """A list order: a leading key (None: created_at alone), its direction,
+    then the tie-breakers created_at DESC, id DESC. Each has an index of its
+    own in this order (tasks/models.py)."""
+
+    key: str | None
+    descending: bool
+    # The listed field that holds the key's value, or None when the key is
+    # read as one more column (it is not part of the API's Task).
+    field: str | None
+
+
+SORTS = {
+    "-created_at": Sort(None, descending=True, field=None),
+    "created_at": Sort("tasks_task.created_at", descending=False, field="created_at"),
+    "due": Sort("tasks_task.due_rank", descending=True, field=None),
+    "-priority": Sort("tasks_task.priority", descending=True, field="priority"),
+    "-updated_at": Sort("tasks_task.updated_at", descending=True, field="updated_at"),
+    "title": Sort("lower(tasks_task.title)", descending=False, field=None),
+}
+DEFAULT_SORT = "-created_at"
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    """The list's filters, all combined (AND). Tags are normalised already."""
+
+    completed: bool | None = None
+    priorities: tuple[Priority, ...] = ()
+    tags: tuple[str, ...] = ()
+    q: str | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    has_due: bool | None = None
+    overdue: bool | None = None
+
+
+def list_binding(*, sort: str, filters: TaskFilters) -> str:
+    """What a cursor of this list is bound to: the sort and the normalised filters."""
+    return query_binding([sort, *astuple(filters)])
 
 
 @cache
@@ -79,32 +141,185 @@ def fetch_rows(sql: str, params: list[Any]) -> list[tuple]:
     return rows
 
 
+def _datetime(value: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def sqlite_local_time(instant: str, zone: str) -> str | None:
+    """The wall-clock time in ``zone`` at ``instant`` (ISO, UTC), as
+    ``YYYY-MM-DD HH:MM:SS.ffffff``: registered on every SQLite connection
+    (tasks/apps.py), which has no timezones of its own. Not Django's
+    django_datetime_cast_date: it reads "Etc/GMT+12" as "Etc/GMT" shifted by
+    12 hours, the wrong way."""
+    try:
+        local = datetime.fromisoformat(instant).replace(tzinfo=UTC).astimezone(zoneinfo.ZoneInfo(zone))
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None
+    return local.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _local_now_sql() -> tuple[str, str]:
+    """SQL for today's date and the time of day in the owner's timezone, given
+    the current instant as a parameter: the timezone is a column of the row
+    the read joins anyway, so "overdue" costs no query of its own."""
+    if connection.vendor == "postgresql":
+        local = "(CAST(%s AS timestamptz) AT TIME ZONE users_user.timezone)"
+        return f"CAST({local} AS date)", f"CAST({local} AS time)"
+    # Text in both: due_date is YYYY-MM-DD, due_time HH:MM:SS, which compare as such.
+    local = "sqlite_local_time(%s, users_user.timezone)"
+    return f"substr({local}, 1, 10)", f"substr({local}, 12)"
+
+
+def has_tag_sql() -> str:
+    """A condition on a row of tasks_task: it carries the tag given as its one parameter."""
+    if connection.vendor == "postgresql":
+        return "tasks_task.tags @> jsonb_build_array(CAST(%s AS text))"
+    return "EXISTS (SELECT 1 FROM json_each(tasks_task.tags) WHERE json_each.value = %s)"
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filter_sql(filters: TaskFilters) -> tuple[str, list[Any]]:
+    sql, params = "", []
+    postgresql = connection.vendor == "postgresql"
+    if filters.completed is not None:
+        sql += " AND tasks_task.completed = %s"
+        params.append(filters.completed)
+    if filters.priorities:
+        sql += f" AND tasks_task.priority IN ({', '.join(['%s'] * len(filters.priorities))})"
+        params += [int(priority) for priority in filters.priorities]
+    if filters.tags and postgresql:
+        # All of them in one containment, which the GIN index on tags answers.
+        sql += " AND tasks_task.tags @> CAST(%s AS jsonb)"
+        params.append(orjson.dumps(filters.tags).decode())
+    elif filters.tags:
+        for tag in filters.tags:
+            sql += f" AND {has_tag_sql()}"
+            params.append(tag)
+    if filters.q is not None and postgresql:
+        # The trigram index's expression exactly (migration 0004).
+        sql += " AND (tasks_task.title || chr(1) || tasks_task.description) ILIKE %s"
+        params.append(_like_pattern(filters.q))
+    elif filters.q is not None:
+        # SQLite's LIKE ignores the case of ASCII letters only.
+        sql += " AND (tasks_task.title LIKE %s ESCAPE '\\' OR tasks_task.description LIKE %s ESCAPE '\\')"
+        params += [_like_pattern(filters.q)] * 2
+    if filters.due_from is not None:
+        sql += " AND tasks_task.due_date >= %s"
+        params.append(filters.due_from)
+    if filters.due_to is not None:
+        sql += " AND tasks_task.due_date <= %s"
+        params.append(filters.due_to)
+    if filters.has_due is not None:
+        sql += f" AND tasks_task.due_date IS {'NOT ' if filters.has_due else ''}NULL"
+    if filters.overdue is not None:
+        today, time_now = _local_now_sql()
+        # Never NULL (so NOT is its complement): open, dated, and a day
+        # before today or today with a time already past. A task due today
+        # without a time is due by the end of the day, not overdue.
+        overdue = (
+            "(NOT tasks_task.completed AND tasks_task.due_date IS NOT NULL"
+            f" AND (tasks_task.due_date < {today} OR (tasks_task.due_date = {today}"
+            f" AND tasks_task.due_time IS NOT NULL AND tasks_task.due_time < {time_now})))"
+        )
+        sql += f" AND {'' if filters.overdue else 'NOT '}{overdue}"
+        now = _datetime(timezone.now())
+        params += [now, now, now]
+    return sql, params
+
+
+def _after_sql(sort: Sort, after: Position) -> tuple[str, list[Any]]:
+    """The rows strictly after ``after`` in ``sort``'s order, as index bounds.
+
+    A row comparison, which both databases turn into the bounds of the index
+    range scan itself; written as ORs it is only a filter, and PostgreSQL's
+    planner misjudged how many rows it keeps and sorted. An ascending key
+    cannot share one comparison with the descending tie-breakers: its bound
+    (key >= value) starts the range scan, and only rows tied with the
+    cursor's key are filtered (titles or instants rarely tie).
+    """
+    ties = "(tasks_task.created_at, tasks_task.id) < (%s, %s)"
+    tie_params = [_datetime(after.created_at), after.id]
+    key_value = _datetime(after.key) if isinstance(after.key, datetime) else after.key
+    if sort.key is None:
+        return f" AND {ties}", tie_params
+    if sort.key == "tasks_task.created_at":
+        # The key is the first tie-breaker itself: only the id breaks its ties.
+        return (
+            " AND tasks_task.created_at >= %s AND (tasks_task.created_at > %s OR tasks_task.id < %s)",
+            [key_value, key_value, after.id],
+        )
+    if sort.descending:
+        return f" AND ({sort.key}, tasks_task.created_at, tasks_task.id) < (%s, %s, %s)", [key_value, *tie_params]
+    return f" AND {sort.key} >= %s AND ({sort.key} > %s OR {ties})", [key_value, key_value, *tie_params]
+
+
+def _order_sql(sort: Sort) -> str:
+    ties = "tasks_task.created_at DESC, tasks_task.id DESC"
+    if sort.key is None:
+        return ties
+    if sort.key == "tasks_task.created_at":
+        return "tasks_task.created_at ASC, tasks_task.id DESC"
+    return f"{sort.key} {'DESC' if sort.descending else 'ASC'}, {ties}"
+
+
+def as_listed(row: list) -> dict[str, Any]:
+    """A row of LISTED_COLUMNS as the API shows a task (priority by name, due_time as HH:MM)."""
+    task = dict(zip(LISTED_FIELDS, row))
+    task["priority"] = Priority(task["priority"]).label
+    if task["due_time"] is not None:
+        task["due_time"] = task["due_time"].strftime("%H:%M")
+    return task
+
+
+class TaskPage(NamedTuple):
+    tasks: list[dict[str, Any]]
+    # Where the next page starts, or None on the last page.
+    after: Position | None
+
+
 def task_list(
     *,
     user_id: int,
     credential: Credential,
-    completed: bool | None = None,
+    filters: TaskFilters = TaskFilters(),
+    sort: str = DEFAULT_SORT,
     after: Position | None = None,
     limit: int,
-) -> list[dict[str, Any]]:
-    """At most ``limit`` of the user's tasks, newest first, strictly after ``after``;
-    none unless the user is active and the token's credential stands.
+) -> TaskPage:
+    """At most ``limit`` of the user's tasks matching ``filters``, in ``sort``'s
+    order, strictly after ``after``; none unless the user is active and the
+    token's credential stands.
 
-    Rows are dicts of LISTED_FIELDS, not Task instances: building 100 model
-    instances cost 0.3 ms of a 1.8 ms page, for a response that is only data.
+    Rows are dicts of LISTED_FIELDS as the API shows them, not Task
+    instances: building 100 model instances cost 0.3 ms of a 1.8 ms page,
+    for a response that is only data.
     """
+    order = SORTS[sort]
+    extra_key = order.key is not None and order.field is None
+    # A key that is not a listed field rides along as one more column, for the next cursor.
     sql, params = _own_tasks(user_id=user_id, credential=credential)
-    if completed is not None:
-        sql += " AND tasks_task.completed = %s"
-        params.append(completed)
+    if extra_key:
+        sql = sql.replace(" FROM ", f", {order.key} FROM ", 1)
+    filter_sql, filter_params = _filter_sql(filters)
+    sql += filter_sql
+    params += filter_params
     if after is not None:
-        # A row comparison, which both databases turn into the bounds of the
-        # index range scan itself; written as ORs it is only a filter, and
-        # PostgreSQL's planner misjudged how many rows it keeps and sorted.
-        sql += " AND (tasks_task.created_at, tasks_task.id) < (%s, %s)"
-        params += [connection.ops.adapt_datetimefield_value(after.created_at), after.id]
-    sql += " ORDER BY tasks_task.created_at DESC, tasks_task.id DESC LIMIT %s"
-    return [dict(zip(LISTED_FIELDS, row)) for row in fetch_rows(sql, [*params, limit])]
+        after_sql, after_params = _after_sql(order, after)
+        sql += after_sql
+        params += after_params
+    # One row more than asked tells whether a next page exists, without a COUNT.
+    sql += f" ORDER BY {_order_sql(order)} LIMIT %s"
+    rows = fetch_rows(sql, [*params, limit + 1])
+    if len(rows) <= limit:
+        return TaskPage([as_listed(row) for row in rows], None)
+    rows = rows[:limit]
+    last = dict(zip(LISTED_FIELDS, rows[-1]))
+    key = rows[-1][-1] if extra_key else None if order.field is None else last[order.field]
+    return TaskPage([as_listed(row) for row in rows], Position(key, last["created_at"], last["id"]))
 
 
 def task_get(*, user_id: int, credential: Credential, task_id: int) -> Task:
@@ -120,3 +335,24 @@ def task_get(*, user_id: int, credential: Credential, task_id: int) -> Task:
 def task_from_row(row: tuple) -> Task:
     """A Task of a fetch_rows row's listed values (its other fields deferred)."""
     return Task.from_db(connection.alias, LISTED_FIELDS, row[: len(LISTED_FIELDS)])
+
+
+def tag_counts(*, user_id: int, credential: Credential = SIGNATURE_ONLY) -> list[dict[str, Any]]:
+    """Every tag on the user's tasks with how many carry it, A→Z (by code
+    point, the same on both databases); none unless the user is active and
+    the token's credential stands (the admin has no token: SIGNATURE_ONLY)."""
+    if connection.vendor == "postgresql":
+        tags = "jsonb_array_elements_text(tasks_task.tags) AS tag(name)"
+        name = 'tag.name COLLATE "C"'
+    else:
+        tags = "json_each(tasks_task.tags) AS tag"
+        name = "tag.value"
+    join, params = credential.join_sql(now=timezone.now())
+    sql = (
+        f"SELECT {name}, COUNT(*) FROM tasks_task CROSS JOIN {tags}"
+        " INNER JOIN users_user ON tasks_task.user_id = users_user.id"
+        f"{join} WHERE tasks_task.user_id = %s AND users_user.is_active GROUP BY {name} ORDER BY {name}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, user_id])
+        return [{"name": name, "count": count} for name, count in cursor.fetchall()]

@@ -14,23 +14,27 @@ on SQLite in a transaction of its own (BEGIN, the number, the write).
 
 The statements are built by _insert and _update, the only SQL here, and
 sync.services.numbered_delete, on the columns the reads select
-(tasks/selectors.py); every value is a bound parameter.
+(tasks/selectors.py); every value is a bound parameter. A tag's rename or
+removal is the one write of many tasks: one numbered UPDATE of them all (a
+rename and its count, one transaction), so the feed shows every task it touched.
 """
 
 import hashlib
-from datetime import datetime
+from contextlib import nullcontext
+from datetime import date, datetime, time
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Case, F, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sync.services import Sql, feed_transaction, feed_write, numbered, numbered_delete, tombstones_record
 from tasks.etags import etag_versions, etag_versions_weakly
-from tasks.models import Task
-from tasks.selectors import LISTED_COLUMNS, fetch_rows, task_from_row
+from tasks.models import Priority, Task
+from tasks.selectors import LISTED_COLUMNS, fetch_rows, has_tag_sql, task_from_row
 
 
 class PreconditionFailed(Exception):
@@ -49,6 +53,14 @@ class IdempotencyKeyReused(Exception):
     """The Idempotency-Key was already used by this user for a different request."""
 
 
+class DueTimeWithoutDate(Exception):
+    """A due_time was set on a task that has no due_date."""
+
+
+class TagNotFound(ObjectDoesNotExist):
+    """None of the user's tasks carries the tag."""
+
+
 def task_sync_completed_at(task: Task) -> None:
     """Make completed_at say when the task last became completed (None while open)."""
     if not task.completed:
@@ -57,8 +69,17 @@ def task_sync_completed_at(task: Task) -> None:
         task.completed_at = timezone.now()
 
 
-def _fingerprint(*, title: str, description: str, completed: bool) -> str:
-    return hashlib.sha256(orjson.dumps([title, description, completed])).hexdigest()
+# The planning fields' defaults: a body that leaves them so hashes as it did
+# before they existed, so a retry of a create made then still finds its task.
+_PLANNING_DEFAULTS = [Priority.NONE, [], None, None]
+
+
+def _fingerprint(*, title: str, description: str, completed: bool, **planning: Any) -> str:
+    values = [title, description, completed]
+    planning_values = [planning["priority"], planning["tags"], planning["due_date"], planning["due_time"]]
+    if planning_values != _PLANNING_DEFAULTS:
+        values += planning_values
+    return hashlib.sha256(orjson.dumps(values)).hexdigest()
 
 
 _TABLE = Task._meta.db_table
@@ -202,6 +223,10 @@ def task_create(
     title: str,
     description: str = "",
     completed: bool = False,
+    priority: Priority = Priority.NONE,
+    tags: list[str] | None = None,
+    due_date: date | None = None,
+    due_time: time | None = None,
     idempotency_key: str | None = None,
 ) -> Task:
     """Create a task; a retry with the same ``idempotency_key`` returns the task
@@ -219,12 +244,19 @@ def task_create(
         "description": description,
         "completed": completed,
         "completed_at": now if completed else None,
+        "priority": priority,
+        "tags": tags or [],
+        "due_date": due_date,
+        "due_time": due_time,
         "created_at": now,
         "updated_at": now,
     }
     idempotent = idempotency_key is not None
     if idempotent:
-        fingerprint = _fingerprint(title=title, description=description, completed=completed)
+        fingerprint = _fingerprint(
+            title=title, description=description, completed=completed, priority=priority, tags=values["tags"],
+            due_date=due_date, due_time=due_time,
+        )
         values |= {"idempotency_key": idempotency_key, "idempotency_fingerprint": fingerprint}
     with feed_write():
         row = fetch_rows(
@@ -264,9 +296,18 @@ def _update_task(
         where = _own_task(user_id=user_id, task_id=task_id, condition=condition)
         return [numbered(user_id=user_id, write=lambda seq: _update(assignments=assignments, where=where, seq=seq))]
 
-    rows = _write(
-        user_id=user_id, task_id=task_id, statements=statements, if_match=if_match, if_none_match=if_none_match
-    )
+    try:
+        # In autocommit the failed statement is its own transaction; inside a
+        # caller's, a savepoint keeps that one usable.
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+            rows = _write(
+                user_id=user_id, task_id=task_id, statements=statements, if_match=if_match, if_none_match=if_none_match
+            )
+    except IntegrityError:
+        # The one CHECK a valid body can meet: a time set on a task without a date.
+        if "due_time" in assignments:
+            raise DueTimeWithoutDate from None
+        raise
     return task_from_row(rows[0])
 
 
@@ -281,6 +322,9 @@ def task_update(
     """Set the named fields of the user's task, and only those."""
     now = timezone.now()
     assignments = {name: ("%s", [value]) for name, value in data.items() if name != "completed"}
+    if "due_date" in data and data["due_date"] is None:
+        # Clearing the date clears the time (the contract's rule).
+        assignments["due_time"] = ("NULL", [])
     if "completed" in data:
         assignments |= _completion(completed=data["completed"], now=now)
     assignments["updated_at"] = ("%s", [now])
@@ -414,6 +458,79 @@ def task_admin_delete(*, tasks: QuerySet[Task]) -> int:
         tombstones_record(tasks=doomed, seqs=seqs, now=timezone.now())
         Task.objects.filter(pk__in=[pk for _, pk in doomed]).delete()
     return len(doomed)
+
+
+def _tag_sql() -> dict[str, str]:
+    """The tag rewrites, per backend: (rename) the old name replaced by the new
+    one, a task that carried both keeping one, in first-seen order; (drop)
+    the name removed."""
+    if connection.vendor == "postgresql":
+        return {
+            "rename": "(SELECT jsonb_agg(renamed.name ORDER BY renamed.position) FROM ("
+            "SELECT CASE WHEN tag.name = %s THEN %s ELSE tag.name END AS name, MIN(tag.position) AS position"
+            " FROM jsonb_array_elements_text(tasks_task.tags) WITH ORDINALITY AS tag(name, position)"
+            " GROUP BY 1) AS renamed)",
+            "drop": "tasks_task.tags - %s",
+        }
+    return {
+        "rename": "(SELECT json_group_array(renamed.name) FROM ("
+        "SELECT CASE WHEN tag.value = %s THEN %s ELSE tag.value END AS name, MIN(tag.key) AS position"
+        " FROM json_each(tasks_task.tags) AS tag GROUP BY 1 ORDER BY position) AS renamed)",
+        "drop": "(SELECT json_group_array(tag.value) FROM"
+        " (SELECT value FROM json_each(tasks_task.tags) WHERE value != %s ORDER BY key) AS tag)",
+    }
+
+
+def _tag_write(*, user_id: int, name: str, tags_sql: str, tags_params: list[Any]) -> int:
+    """Rewrite the tags of every task of the user that carries ``name``, and
+    move their updated_at and change number (a rename is a write to each task
+    it touches, which the change feed shows): one UPDATE, so all or none of
+    them. The caller holds the transaction the number needs (feed_write or
+    its own). Returns how many it touched."""
+    now = _stored("updated_at", timezone.now())
+
+    def write(seq: Sql) -> Sql:
+        seq_sql, seq_params = seq
+        return (
+            f"UPDATE {_TABLE} SET tags = {tags_sql}, updated_at = %s, change_seq = {seq_sql}"
+            f" WHERE {_TABLE}.user_id = %s AND {has_tag_sql()} RETURNING {_TABLE}.id",
+            [*tags_params, now, *seq_params, user_id, name],
+        )
+
+    return len(_run([numbered(user_id=user_id, write=write)], listed=False))
+
+
+def _tag_count(*, user_id: int, name: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM tasks_task WHERE user_id = %s AND {has_tag_sql()}", [user_id, name])
+        return cursor.fetchone()[0]
+
+
+def tag_rename(*, user_id: int, name: str, new_name: str) -> int:
+    """Rename the user's tag on every task carrying it; returns how many tasks
+    carry ``new_name`` afterwards. Raises TagNotFound when no task has ``name``.
+
+    One transaction: the rewrite and the count see the same tasks.
+    """
+    with transaction.atomic():
+        if new_name == name:
+            count = _tag_count(user_id=user_id, name=name)
+        elif _tag_write(user_id=user_id, name=name, tags_sql=_tag_sql()["rename"], tags_params=[name, new_name]):
+            count = _tag_count(user_id=user_id, name=new_name)
+        else:
+            count = 0
+    if not count:
+        raise TagNotFound
+    return count
+
+
+def tag_delete(*, user_id: int, name: str) -> None:
+    """Remove the user's tag from every task carrying it (one numbered UPDATE, one
+    transaction); the tasks stay. Raises TagNotFound when no task has it."""
+    with feed_write():
+        removed = _tag_write(user_id=user_id, name=name, tags_sql=_tag_sql()["drop"], tags_params=[name])
+    if not removed:
+        raise TagNotFound
 
 
 # (title, description, completed): a little of everything the list shows.

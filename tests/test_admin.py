@@ -141,3 +141,41 @@ def test_the_admin_refuses_an_email_too_long_once_lower_cased(client, staff):
     assert response.status_code == 200
     assert "at most 254 characters" in html.unescape(response.content.decode())
     assert list(User.objects.values_list("email", flat=True)) == ["staff@example.com"]
+
+
+def test_the_task_list_shows_and_filters_the_planning_fields(client, staff, user, other_user):
+    tagged = baker.make(Task, user=user, title="Tagged", tags=["work", "home"], priority=3)
+    baker.make(Task, user=user, title="Untagged", priority=0)
+    baker.make(Task, user=other_user, title="Theirs", tags=["work"])
+    client.force_login(staff)
+    url = reverse("admin:tasks_task_changelist")
+
+    by_tag = client.get(url, {"tag": "Work", "user__id__exact": user.pk})
+    by_priority = client.get(url, {"priority__exact": 3})
+    by_search = client.get(url, {"q": "home"})
+
+    assert list(by_tag.context["cl"].result_list) == [tagged]
+    assert b'?tag=home' in by_tag.content and b"work" in by_tag.content
+    assert list(by_priority.context["cl"].result_list) == [tagged]
+    assert list(by_search.context["cl"].result_list) == [tagged]
+
+
+def test_the_admin_stores_tags_as_the_api_would(client, staff, task):
+    client.force_login(staff)
+    form = {"user": task.user_id, "title": task.title, "description": "", "priority": 2, "tags": '[" Work ", "WORK", "home"]'}
+
+    response = client.post(reverse("admin:tasks_task_change", args=[task.pk]), form)
+
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.tags, task.priority) == (["work", "home"], 2)
+
+
+def test_the_admin_cannot_store_a_due_time_without_a_date(client, staff, task):
+    client.force_login(staff)
+    form = {"user": task.user_id, "title": task.title, "description": "", "due_time": "09:00"}
+
+    response = client.post(reverse("admin:tasks_task_change", args=[task.pk]), form)
+
+    assert response.status_code == 200
+    assert Task.objects.get(pk=task.pk).due_time is None

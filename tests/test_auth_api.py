@@ -21,6 +21,7 @@ def assert_auth_response(body, user: User):
         "id": user.pk,
         "email": user.email,
         "created_at": user.created_at.isoformat().replace("+00:00", "Z"),
+        "timezone": "UTC",
     }
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == settings.JWT_ACCESS_TOKEN_TTL

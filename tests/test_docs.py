@@ -25,6 +25,10 @@ CONTRACT = {
     ("get", "/api/{user_id}/changes"): {200, 401, 403, 410, 422},
     ("post", "/api/{user_id}/tasks/bulk"): {200, 400, 401, 403, 422},
     ("post", "/api/{user_id}/tasks/clear-completed"): {200, 401, 403},
+    ("patch", "/api/auth/me"): {200, 400, 401, 422},
+    ("get", "/api/{user_id}/tags"): {200, 401, 403, 422},
+    ("patch", "/api/{user_id}/tags/{name}"): {200, 400, 401, 403, 404, 422},
+    ("delete", "/api/{user_id}/tags/{name}"): {204, 401, 403, 404, 422},
 }
 
 

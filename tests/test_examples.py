@@ -83,6 +83,17 @@ def test_readme_sessions_flows_run_against_a_live_server(live_server):
     assert set(user.signin_sessions.values_list("ended_because", flat=True)) == {"replay", "password", "logout"}
 
 
+def test_readme_planning_examples_run_against_a_live_server(live_server):
+    result = run_walkthrough(live_server, readme_walkthrough("## Planning: priorities, tags, due dates, search, sorting"))
+
+    # register, timezone, 2 creates, 4 filters, 3 sorts, tags, rename, delete
+    assert [int(line) for line in result.stderr.split()] == [201, 200, 201, 201, 200, 200, 200, 200, 200, 200, 200, 200, 200, 204]
+    assert "rel=\"next\"" in result.stdout
+    user = User.objects.get(email="grace@example.com")
+    assert user.timezone == "Europe/Berlin"
+    assert [task.tags for task in Task.objects.filter(user=user).order_by("pk")] == [["home"], []]
+
+
 @dataclass
 class HttpRequest:
     name: str | None

@@ -114,6 +114,17 @@ def assert_walkthrough_did_what_it_said(result: dict) -> None:
     assert not user.signin_sessions.filter(ended_at__isnull=True).exists()
     assert not user.personal_access_tokens.filter(revoked_at__isnull=True).exists()
 
+    assert result["timezone"] == "Europe/Berlin"
+    planned = result["planned"]
+    assert (planned["priority"], planned["tags"], planned["due_date"], planned["due_time"]) == (
+        "high", ["money", "home"], "2026-05-31", "17:00"
+    )
+    assert result["by_due"] == [planned["id"]]
+    assert result["tags"] == [{"name": "home", "count": 1}, {"name": "money", "count": 1}]
+    assert result["renamed"] == {"name": "taxes", "count": 1}
+    assert result["untagged"] == 204
+    assert Task.objects.get(pk=planned["id"]).tags == ["taxes"]
+
 
 def test_typescript_client_compiles_strictly_and_walks_through_every_operation(document, live_server):
     generated = CLIENTS / "generated"

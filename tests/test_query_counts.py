@@ -6,6 +6,8 @@ token of another service cost the same, the check that the session or token
 still stands included (it is a join in the query the request makes anyway);
 an identity provider's user, once known, costs what a password user does."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from model_bakery import baker
@@ -13,6 +15,7 @@ from model_bakery import baker
 import signin.services
 from signin.services import personal_token_create
 from tasks.models import Task
+from tasks.selectors import SORTS
 from tests.conftest import bearer, external_bearer
 from tests.test_sessions import a_token_of_another_service
 from users.models import User
@@ -41,13 +44,49 @@ ENDPOINTS = {
     "toggle": ("patch", "/{task}/complete", None, on_this_backend(2)),
     "complete": ("patch", "/{task}/complete", {"completed": True}, on_this_backend(2)),
     "delete": ("delete", "/{task}", None, on_this_backend(2, deletes=True)),
+    # Planning: every filter at once, each sort and its next page, and
+    # writes that change tags (a column of the task: still one statement).
+    "list filtered": (
+        "get",
+        "?completed=false&priority=none&priority=high&tag=t1&q=task&has_due=true&due_from=2026-01-01"
+        "&due_to=2026-12-31&overdue=true",
+        None,
+        1,
+    ),
+    **{f"list sorted {sort}": ("get", f"?sort={sort}", None, 1) for sort in SORTS},
+    **{f"list sorted {sort}, next page": ("get", f"?sort={sort}&limit=2&cursor=", None, 1) for sort in SORTS},
+    "list overdue": ("get", "?overdue=true", None, 1),
+    "create with tags": ("post", "", {"title": "New", "tags": ["a", "b"], "due_date": "2026-05-01"}, on_this_backend(2)),
+    "patch tags": ("patch", "/{task}", {"tags": ["x", "y"], "priority": "high"}, on_this_backend(2)),
+    "patch due time": ("patch", "/{task}", {"due_time": "09:00"}, on_this_backend(2)),
+}
+# Not under /tasks: (method, path under /api/{user}, body, queries). A rename
+# is one transaction: BEGIN, the UPDATE of every task with the tag (its change
+# number taken in it on PostgreSQL, by one more statement on SQLite), the new
+# count, COMMIT, after the token's user; a delete one numbered UPDATE.
+TAG_ENDPOINTS = {
+    "list tags": ("get", "/tags", None, 1),
+    "rename tag": ("patch", "/tags/t1", {"name": "renamed"}, 5 if connection.vendor == "postgresql" else 6),
+    "delete tag": ("delete", "/tags/t1", None, on_this_backend(2)),
 }
 
 
-@pytest.fixture(params=[3, 300], ids=["3 tasks", "300 tasks"])
+def make_counted_tasks(user: User, count: int, tags: int = 1) -> None:
+    # Overdue (the filters above keep them), open, each with the tags t1, t2, ...
+    baker.make(
+        Task,
+        user=user,
+        title="Task",
+        due_date=date(2026, 1, 1),
+        tags=[f"t{i}" for i in range(1, tags + 1)],
+        _quantity=count,
+    )
+
+
+@pytest.fixture(params=[(3, 1), (300, 20)], ids=["3 tasks", "300 tasks of 20 tags"])
 def owner(request, make_user):
     user = make_user("counted@example.com")
-    baker.make(Task, user=user, _quantity=request.param)
+    make_counted_tasks(user, *request.param)
     return user
 
 
@@ -138,7 +177,7 @@ def test_a_known_external_identity_costs_the_same(client, oidc_issuer, endpoint,
     # The identity's first token links it to a new local user (and fetches the keys).
     client.get("/api/me/tasks", headers=auth)
     owner = User.objects.get(external_identities__subject="google-oauth2|1234")
-    baker.make(Task, user=owner, _quantity=3)
+    make_counted_tasks(owner, 3)
     # Another token of the same identity: verified anew, linked from memory.
     auth = external_bearer(oidc_issuer, sub="google-oauth2|1234", email="counted@example.com", jti="second")
 
@@ -146,6 +185,18 @@ def test_a_known_external_identity_costs_the_same(client, oidc_issuer, endpoint,
         client, endpoint, owner=owner, path_user={"sub": "google-oauth2|1234", "me": "me", "local id": owner.pk}[path_user],
         auth=auth, django_assert_num_queries=django_assert_num_queries,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("endpoint", TAG_ENDPOINTS)
+def test_each_tag_endpoint_costs_a_constant_number_of_queries(client, owner, endpoint, django_assert_num_queries):
+    method, path, body, queries = TAG_ENDPOINTS[endpoint]
+    auth = bearer(owner)
+
+    with django_assert_num_queries(queries):
+        response = getattr(client, method)(f"/api/{owner.pk}{path}", body, content_type="application/json", headers=auth)
+
+    assert response.status_code < 300
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,15 +1,15 @@
 """The read selectors are SQL (tasks/selectors.py): they must answer exactly as
 the ORM does, on every backend the suite runs on."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from signin.credentials import SIGNATURE_ONLY
-from tasks.models import Task
+from tasks.models import Priority, Task
 from tasks.pagination import Position
 from tasks.schemas import TaskOut
-from tasks.selectors import LISTED_FIELDS, task_get, task_list
+from tasks.selectors import LISTED_FIELDS, TaskFilters, task_get, task_list
 
 NOON = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -28,6 +28,10 @@ def tasks(user, other_user) -> list[Task]:
                 description="" if index == 1 else f"About {index}",
                 completed=completed,
                 completed_at=created_at + timedelta(minutes=5) if completed else None,
+                priority=index % 4,
+                tags=["work", f"t{index}"][: index % 3],
+                due_date=date(2026, 3, index + 1) if index % 2 else None,
+                due_time=time(9, index) if index == 3 else None,
             )
         )
         # auto_now_add ignores a given value: set it as the list would see it.
@@ -36,30 +40,40 @@ def tasks(user, other_user) -> list[Task]:
     return made
 
 
+def as_listed(row: dict) -> dict:
+    """The ORM's values as the API shows them: the priority's name, the time as HH:MM."""
+    due_time = row["due_time"]
+    return {**row, "priority": Priority(row["priority"]).label, "due_time": due_time and due_time.strftime("%H:%M")}
+
+
 def orm_list(user, completed=None, after=None) -> list[dict]:
     query = Task.objects.filter(user=user).order_by("-created_at", "-id")
     if completed is not None:
         query = query.filter(completed=completed)
     rows = list(query.values(*LISTED_FIELDS))
     if after is not None:
-        rows = [row for row in rows if (row["created_at"], row["id"]) < tuple(after)]
-    return rows
+        rows = [row for row in rows if (row["created_at"], row["id"]) < (after.created_at, after.id)]
+    return [as_listed(row) for row in rows]
 
 
 def test_every_page_is_the_orms_page_value_for_value(user, tasks):
     tied = Task.objects.get(pk=tasks[1].pk)
     for completed in (None, True, False):
-        for after in (None, Position(tied.created_at, tied.pk), Position(NOON + timedelta(days=2), 1)):
+        for after in (None, Position(None, tied.created_at, tied.pk), Position(None, NOON + timedelta(days=2), 1)):
             for limit in (1, 2, 100):
                 page = task_list(
-                    user_id=user.pk, credential=SIGNATURE_ONLY, completed=completed, after=after, limit=limit
+                    user_id=user.pk,
+                    credential=SIGNATURE_ONLY,
+                    filters=TaskFilters(completed=completed),
+                    after=after,
+                    limit=limit,
                 )
 
-                assert page == orm_list(user, completed, after)[:limit], (completed, after, limit)
+                assert page.tasks == orm_list(user, completed, after)[:limit], (completed, after, limit)
 
 
 def test_a_page_holds_the_types_the_orm_gives(user, tasks):
-    row = next(row for row in task_list(user_id=user.pk, credential=SIGNATURE_ONLY, limit=100) if row["completed"])
+    row = next(row for row in task_list(user_id=user.pk, credential=SIGNATURE_ONLY, limit=100).tasks if row["completed"])
 
     assert type(row["id"]) is int and type(row["completed"]) is bool
     assert row["created_at"].tzinfo is not None and row["created_at"].utcoffset() == timedelta(0)
@@ -68,7 +82,9 @@ def test_a_page_holds_the_types_the_orm_gives(user, tasks):
 
 def test_a_listed_row_is_exactly_what_the_api_documents(user, tasks):
     # The list sends its rows to the renderer as they are (tasks/api.py).
-    for row in task_list(user_id=user.pk, credential=SIGNATURE_ONLY, limit=100):
+    rows = task_list(user_id=user.pk, credential=SIGNATURE_ONLY, limit=100).tasks
+    assert {row["due_time"] for row in rows} == {None, "09:03"} and {row["priority"] for row in rows} > {"none"}
+    for row in rows:
         assert TaskOut.model_validate(row).model_dump() == row
 
 
@@ -91,6 +107,6 @@ def test_an_inactive_users_tasks_are_neither_listed_nor_found(user, tasks):
     user.is_active = False
     user.save()
 
-    assert task_list(user_id=user.pk, credential=SIGNATURE_ONLY, limit=100) == []
+    assert task_list(user_id=user.pk, credential=SIGNATURE_ONLY, limit=100).tasks == []
     with pytest.raises(Task.DoesNotExist):
         task_get(user_id=user.pk, credential=SIGNATURE_ONLY, task_id=tasks[0].pk)

@@ -68,6 +68,11 @@ def test_a_replica_kept_by_deltas_equals_the_servers_tasks_after_every_sync(clie
     steps = [
         lambda: post(client, user, "/tasks", {"title": "Created", "completed": True}),
         lambda: client.patch(f"{base}/{ids[0]}", {"title": "Renamed"}, content_type="application/json", headers=headers),
+        lambda: client.patch(f"{base}/{ids[0]}", {"tags": ["home", "work"]}, content_type="application/json", headers=headers),
+        lambda: client.patch(f"{base}/{ids[4]}", {"tags": ["home"]}, content_type="application/json", headers=headers),
+        # A tag's rename and removal are one UPDATE of many tasks: each touched task is in the delta.
+        lambda: client.patch(f"/api/{user.pk}/tags/home", {"name": "house"}, content_type="application/json", headers=headers),
+        lambda: client.delete(f"/api/{user.pk}/tags/work", headers=headers),
         lambda: client.put(f"{base}/{ids[1]}", {"title": "Put", "description": "d"}, content_type="application/json", headers=headers),
         lambda: client.patch(f"{base}/{ids[2]}/complete", headers=headers),
         lambda: client.delete(f"{base}/{ids[3]}", headers=headers),
@@ -81,7 +86,9 @@ def test_a_replica_kept_by_deltas_equals_the_servers_tasks_after_every_sync(clie
         assert step().status_code < 300
         replica.sync()
         assert replica.tasks == server_tasks(client, user)
-    assert {task["title"] for task in replica.tasks.values()} == {"Renamed", "Put", "Task 4"}
+    assert {task["title"]: task["tags"] for task in replica.tasks.values()} == {
+        "Renamed": ["house"], "Put": [], "Task 4": ["house"]
+    }
 
 
 def test_several_writes_between_syncs_arrive_in_one_delta_each_task_once(client, user):

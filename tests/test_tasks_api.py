@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from model_bakery import baker
 
-from tasks.models import Task
+from tasks.models import Priority, Task
 
 
 def tasks_url(user_id: int) -> str:
@@ -28,6 +28,10 @@ def representation(task: Task) -> dict:
         "description": task.description,
         "completed": task.completed,
         "completed_at": as_json_time(task.completed_at),
+        "priority": Priority(task.priority).label,
+        "tags": task.tags,
+        "due_date": None if task.due_date is None else task.due_date.isoformat(),
+        "due_time": None if task.due_time is None else task.due_time.strftime("%H:%M"),
         "created_at": as_json_time(task.created_at),
         "updated_at": as_json_time(task.updated_at),
     }

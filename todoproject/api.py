@@ -15,7 +15,8 @@ from identities.keys import KeySetUnavailable
 from signin.api import router as signin_router
 from sync.api import router as sync_router
 from tasks.api import router as tasks_router
-from tasks.services import IdempotencyKeyReused, PreconditionFailed
+from tasks.schemas import DUE_TIME_WITHOUT_DATE
+from tasks.services import DueTimeWithoutDate, IdempotencyKeyReused, PreconditionFailed
 from todoproject.health import DB_UNAVAILABLE_ERRORS, database_unavailable
 from todoproject.openapi import TAGS, DocumentedAPI
 from todoproject.parsers import NotJSONMediaType, StrictJSONParser
@@ -94,6 +95,11 @@ def idempotency_key_reused(request: HttpRequest, exc: IdempotencyKeyReused) -> H
         "type": "idempotency_key_reused",
     }
     return api.create_response(request, {"detail": [error]}, status=422)
+
+
+@api.exception_handler(DueTimeWithoutDate)
+def due_time_without_date(request: HttpRequest, exc: DueTimeWithoutDate) -> HttpResponse:
+    return api.create_response(request, {"detail": [DUE_TIME_WITHOUT_DATE]}, status=422)
 
 
 @api.exception_handler(RequestDataTooBig)

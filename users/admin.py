@@ -30,7 +30,7 @@ class UserAdmin(auth_admin.UserAdmin):
     ordering = ("email",)
     readonly_fields = ("created_at", "last_login", "tasks_link", "identities")
     fieldsets = (
-        (None, {"fields": ("email", "signs_in_with_password", "password")}),
+        (None, {"fields": ("email", "signs_in_with_password", "password", "timezone")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Tasks", {"fields": ("tasks_link",)}),
         ("External identities", {"fields": ("identities",)}),

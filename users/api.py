@@ -9,8 +9,8 @@ from signin.services import session_start
 from todoproject.openapi import BODY_ERRORS, status_map
 from todoproject.throttles import AuthEmailThrottle, AuthIpThrottle
 from users.auth import JWTAuth
-from users.schemas import AuthOut, RegisterIn, TokenIn, UserOut
-from users.services import EmailTaken, user_register
+from users.schemas import AuthOut, RegisterIn, TokenIn, UserOut, UserUpdate
+from users.services import EmailTaken, user_register, user_set_timezone
 
 router = Router(tags=["auth"])
 
@@ -70,3 +70,14 @@ def token(request: HttpRequest, payload: TokenIn):
 )
 def me(request: HttpRequest):
     return request.auth
+
+
+@router.patch(
+    "/me",
+    operation_id="updateCurrentUser",
+    auth=JWTAuth(),
+    response=status_map({200: UserOut}, *BODY_ERRORS, 401, 503),
+    summary="Change your settings (your timezone)",
+)
+def update_me(request: HttpRequest, payload: UserUpdate):
+    return user_set_timezone(user=request.auth, timezone=payload.timezone)

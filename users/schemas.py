@@ -7,7 +7,7 @@ from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from todoproject.schemas import NoControlChars, max_length_after_normalising
-from users.models import EMAIL_MAX_LENGTH, normalize_email
+from users.models import EMAIL_MAX_LENGTH, normalize_email, timezone_names
 
 
 def _valid_email(value: str) -> str:
@@ -61,11 +61,34 @@ class TokenIn(Schema):
 PathUserId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 
 
+def _known_zone(value: str) -> str:
+    if value not in timezone_names():
+        raise ValueError("unknown timezone: an IANA name such as Europe/Berlin")
+    return value
+
+
+TimezoneName = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_known_zone),
+    Field(description="An IANA zone name: what today and overdue mean for you", examples=["Europe/Berlin"]),
+]
+
+
 class UserOut(Schema):
     id: int
     # None for a user of an identity provider that gives no email.
     email: str | None
     created_at: datetime
+    timezone: str = Field(examples=["Europe/Berlin"])
+
+
+class UserUpdate(Schema):
+    """Body of PATCH /api/auth/me: the settings to change."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"timezone": "Europe/Berlin"}]})
+
+    timezone: TimezoneName
 
 
 class AuthOut(Schema):

@@ -21,6 +21,13 @@ def user_register(*, email: str, password: str) -> User:
         raise EmailTaken from exc
 
 
+def user_set_timezone(*, user: User, timezone: str) -> User:
+    """Set the user's timezone (an IANA name, checked by the caller): one UPDATE of that column only."""
+    User.objects.filter(pk=user.pk).update(timezone=timezone)
+    user.timezone = timezone
+    return user
+
+
 SUPPORT_GROUP = "Support"
 # Support staff look after tasks fully but only look at accounts: changing a
 # user in the admin includes its permissions, which would let them promote

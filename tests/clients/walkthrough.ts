@@ -96,6 +96,21 @@ const changed = await client.POST("/api/auth/password", {
   body: { current_password: password, new_password: "a brand new passphrase" },
 });
 token = changed.data?.access_token ?? fail(`password: ${changed.response.status}`);
+// Planning: a timezone, a planned task, a filtered sorted list, the tags.
+const zone = await client.PATCH("/api/auth/me", { body: { timezone: "Europe/Berlin" } });
+const planned = await client.POST("/api/{user_id}/tasks", {
+  params: { path: { user_id } },
+  body: { title: "File taxes", priority: "high", tags: ["Money", "home"], due_date: "2026-05-31", due_time: "17:00" },
+});
+const byDue = await client.GET("/api/{user_id}/tasks", {
+  params: { path: { user_id }, query: { sort: "due", tag: ["money"], priority: ["high"] } },
+});
+const tags = await client.GET("/api/{user_id}/tags", { params: { path: { user_id } } });
+const renamed = await client.PATCH("/api/{user_id}/tags/{name}", {
+  params: { path: { user_id, name: "money" } },
+  body: { name: "taxes" },
+});
+const untagged = await client.DELETE("/api/{user_id}/tags/{name}", { params: { path: { user_id, name: "home" } } });
 const loggedOut = await client.POST("/api/auth/logout");
 
 console.log(
@@ -129,5 +144,11 @@ console.log(
       revoked: revoked.response.status,
       logged_out: loggedOut.response.status,
     },
+    timezone: zone.data?.timezone,
+    planned: planned.data,
+    by_due: byDue.data?.map((task) => task.id),
+    tags: tags.data,
+    renamed: renamed.data,
+    untagged: untagged.response.status,
   }),
 );

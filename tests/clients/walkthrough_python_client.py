@@ -5,6 +5,7 @@ document, runs this in the generator's virtualenv against a live server and
 checks what it did. Usage: python walkthrough_python_client.py BASE_URL EMAIL
 """
 
+import datetime
 import json
 import sys
 
@@ -19,13 +20,17 @@ from task_api_client.api.auth import (
     logout,
     refresh_token,
     register,
+    update_current_user,
 )
 from task_api_client.api.sync import bulk_update_tasks, clear_completed_tasks, list_changes
 from task_api_client.api.tasks import (
     create_task,
+    delete_tag,
     delete_task,
     get_task,
+    list_tags,
     list_tasks,
+    rename_tag,
     replace_task,
     set_task_completion,
     update_task,
@@ -34,14 +39,19 @@ from task_api_client.models import (
     BulkIn,
     BulkInAction,
     CompleteIn,
+    ListTasksPriorityItem,
+    ListTasksSort,
     PasswordIn,
     PersonalTokenIn,
     RefreshIn,
     RegisterIn,
+    TagRename,
     TaskIn,
+    TaskInPriority,
     TaskPatch,
     TaskPut,
     TokenIn,
+    UserUpdate,
 )
 
 base_url, email = sys.argv[1:]
@@ -93,7 +103,25 @@ changed = change_password.sync(
     client=client, body=PasswordIn(current_password=password, new_password="a brand new passphrase")
 )
 client = AuthenticatedClient(base_url=base_url, token=changed.access_token, raise_on_unexpected_status=True)
+# Planning: a timezone, a planned task, a filtered sorted list, the tags.
+zone = update_current_user.sync(client=client, body=UserUpdate(timezone="Europe/Berlin"))
+planned = create_task.sync(
+    user_id,
+    client=client,
+    body=TaskIn(
+        title="File taxes",
+        priority=TaskInPriority.HIGH,
+        tags=["Money", "home"],
+        due_date=datetime.date(2026, 5, 31),
+        due_time="17:00",
+    ),
+)
+by_due = list_tasks.sync(user_id, client=client, sort=ListTasksSort.DUE, tag=["money"], priority=[ListTasksPriorityItem.HIGH])
+tags = list_tags.sync(user_id, client=client)
+renamed = rename_tag.sync(user_id, "money", client=client, body=TagRename(name="taxes"))
+untagged = delete_tag.sync_detailed(user_id, "home", client=client)
 logged_out = logout.sync_detailed(client=client)
+
 
 print(
     json.dumps(
@@ -125,6 +153,12 @@ print(
                 "revoked": revoked.status_code,
                 "logged_out": logged_out.status_code,
             },
+            "timezone": zone.timezone,
+            "planned": planned.to_dict(),
+            "by_due": [task.id for task in by_due],
+            "tags": [tag.to_dict() for tag in tags],
+            "renamed": renamed.to_dict(),
+            "untagged": untagged.status_code,
         }
     )
 )
