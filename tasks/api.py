@@ -11,7 +11,7 @@ from tasks.selectors import task_get, task_list
 from tasks.services import task_create, task_delete, task_set_completed, task_update
 from todoproject.renderers import RENDERER
 from todoproject.openapi import BODY_ERRORS, ETAG, LINK, LOCATION, response_headers, status_map
-from todoproject.schemas import Id, QueryBool
+from todoproject.schemas import PathId, QueryBool
 from todoproject.throttles import WritesUserThrottle
 from users.auth import OwnerJWTAuth, OwnerReadAuth, require_active_user
 from users.schemas import PathUserId
@@ -153,7 +153,7 @@ def get_task(
     response: HttpResponse,
     *,
     user_id: UserId = OWNER_ID,
-    task_id: Id = TASK_ID,
+    task_id: PathId = TASK_ID,
     if_none_match: str | None = Header(
         None, alias="If-None-Match", description="304 with no body while the ETag is unchanged"
     ),
@@ -182,7 +182,7 @@ def put_task(
     response: HttpResponse,
     *,
     user_id: UserId = OWNER_ID,
-    task_id: Id = TASK_ID,
+    task_id: PathId = TASK_ID,
     payload: TaskPut,
     if_match: str | None = IfMatch,
     if_none_match: str | None = IfNoneMatch,
@@ -202,7 +202,7 @@ def patch_task(
     response: HttpResponse,
     *,
     user_id: UserId = OWNER_ID,
-    task_id: Id = TASK_ID,
+    task_id: PathId = TASK_ID,
     payload: TaskPatch,
     if_match: str | None = IfMatch,
     if_none_match: str | None = IfNoneMatch,
@@ -220,7 +220,7 @@ def delete_task(
     request: HttpRequest,
     *,
     user_id: UserId = OWNER_ID,
-    task_id: Id = TASK_ID,
+    task_id: PathId = TASK_ID,
     if_match: str | None = IfMatch,
     if_none_match: str | None = IfNoneMatch,
 ):
@@ -243,7 +243,7 @@ def complete_task(
     response: HttpResponse,
     *,
     user_id: UserId = OWNER_ID,
-    task_id: Id = TASK_ID,
+    task_id: PathId = TASK_ID,
     # None only when no body was sent: a JSON null is validated as a
     # CompleteIn and refused (422), so only an absent body toggles.
     payload: CompleteIn = Body(None),
