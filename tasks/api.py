@@ -29,7 +29,7 @@ from tasks.services import tag_delete, tag_rename, task_create, task_delete, tas
 from tasks.tags import MAX_TAGS_PER_TASK
 from todoproject.renderers import RENDERER
 from todoproject.openapi import BODY_ERRORS, ETAG, LINK, LOCATION, response_headers, status_map
-from todoproject.schemas import Id, NoControlChars, QueryBool
+from todoproject.schemas import NoControlChars, PathId, QueryBool
 from todoproject.throttles import WritesUserThrottle
 from users.auth import OwnerJWTAuth, OwnerReadAuth, require_active_user
 from users.schemas import PathUserId
@@ -249,7 +249,7 @@ def get_task(
     response: HttpResponse,
     *,
     user_id: UserId = OWNER_ID,
-    task_id: Id = TASK_ID,
+    task_id: PathId = TASK_ID,
     if_none_match: str | None = Header(
         None, alias="If-None-Match", description="304 with no body while the ETag is unchanged"
     ),
@@ -278,7 +278,7 @@ def put_task(
     response: HttpResponse,
     *,
     user_id: UserId = OWNER_ID,
-    task_id: Id = TASK_ID,
+    task_id: PathId = TASK_ID,
     payload: TaskPut,
     if_match: str | None = IfMatch,
     if_none_match: str | None = IfNoneMatch,
@@ -298,7 +298,7 @@ def patch_task(
     response: HttpResponse,
     *,
     user_id: UserId = OWNER_ID,
-    task_id: Id = TASK_ID,
+    task_id: PathId = TASK_ID,
     payload: TaskPatch,
     if_match: str | None = IfMatch,
     if_none_match: str | None = IfNoneMatch,
@@ -316,7 +316,7 @@ def delete_task(
     request: HttpRequest,
     *,
     user_id: UserId = OWNER_ID,
-    task_id: Id = TASK_ID,
+    task_id: PathId = TASK_ID,
     if_match: str | None = IfMatch,
     if_none_match: str | None = IfNoneMatch,
 ):
@@ -339,7 +339,7 @@ def complete_task(
     response: HttpResponse,
     *,
     user_id: UserId = OWNER_ID,
-    task_id: Id = TASK_ID,
+    task_id: PathId = TASK_ID,
     # None only when no body was sent: a JSON null is validated as a
     # CompleteIn and refused (422), so only an absent body toggles.
     payload: CompleteIn = Body(None),

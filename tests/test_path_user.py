@@ -66,3 +66,23 @@ def test_another_spelling_of_the_callers_id_serves_nothing(client, user, auth, t
         assert response.status_code == 403
         assert response.json() == {"detail": "You may only access your own tasks."}
     assert list(Task.objects.values_list("pk", "title", "completed")) == [(task.pk, "Buy milk", False)]
+
+
+TASK_ID_SPELLINGS = [name for name in SPELLINGS if "{" in SPELLINGS[name] and name != "a NUL"]
+
+
+@pytest.mark.parametrize("name", TASK_ID_SPELLINGS)
+def test_another_spelling_of_a_task_id_is_refused_and_changes_nothing(client, auth, task, name):
+    spelled_id = spelled(name, task)
+
+    responses = [
+        client.get(f"/api/me/tasks/{spelled_id}", headers=auth),
+        client.patch(f"/api/me/tasks/{spelled_id}", {"title": "Renamed"}, content_type="application/json", headers=auth),
+        client.patch(f"/api/me/tasks/{spelled_id}/complete", headers=auth),
+        client.delete(f"/api/me/tasks/{spelled_id}", headers=auth),
+    ]
+
+    for response in responses:
+        assert response.status_code in (404, 422)
+        assert "detail" in response.json()
+    assert list(Task.objects.values_list("pk", "title", "completed")) == [(task.pk, "Buy milk", False)]
