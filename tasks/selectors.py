@@ -200,7 +200,7 @@ def _filter_sql(filters: TaskFilters) -> tuple[str, list[Any]]:
             sql += f" AND {has_tag_sql()}"
             params.append(tag)
     if filters.q is not None and postgresql:
-        # The trigram index's expression exactly (migration 0004).
+        # The trigram index's expression exactly (migration 0005).
         sql += " AND (tasks_task.title || chr(1) || tasks_task.description) ILIKE %s"
         params.append(_like_pattern(filters.q))
     elif filters.q is not None:
