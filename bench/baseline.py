@@ -17,7 +17,10 @@ import orjson
 import psycopg
 
 SECRET = os.environ["JWT_SECRET"]
-COLUMNS = "id, user_id, title, description, completed, completed_at, created_at, updated_at"
+COLUMNS = (
+    "id, user_id, title, description, completed, completed_at, priority, tags, due_date, due_time,"
+    " created_at, updated_at"
+)
 NAMES = COLUMNS.split(", ")
 LIST = re.compile(r"/api/(\d+)/tasks")
 ONE = re.compile(r"/api/(\d+)/tasks/(\d+)")
@@ -70,7 +73,8 @@ def write(cur, method: str, user_id: int, task_id: int | None, complete: bool, d
         completed = data.get("completed", False)
         return cur.execute(
             "INSERT INTO tasks_task (user_id, title, description, completed, completed_at, created_at, updated_at,"
-            f" idempotency_fingerprint) VALUES (%s, %s, %s, %s, %s, %s, %s, '') RETURNING {COLUMNS}",
+            " idempotency_fingerprint, priority, tags, change_seq)"
+            f" VALUES (%s, %s, %s, %s, %s, %s, %s, '', 0, '[]', 0) RETURNING {COLUMNS}",
             (user_id, data["title"].strip(), data.get("description") or "", completed, now if completed else None, now, now),
         ).fetchone()
     if method == "DELETE":

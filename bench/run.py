@@ -253,7 +253,7 @@ FLOOR = {**dict.fromkeys(READS, 0.7), **dict.fromkeys(WRITES, 0.5)}
 from sync.positions import after_all, position_encode  # noqa: E402
 
 bulk_owner, quiet = seed("benchbulk@example.com", 500), seed("benchquiet@example.com", 1_000)
-token |= {user.pk: access_token_issue(user=user)[0] for user in (bulk_owner, quiet)}
+token |= {user.pk: session_start(user=user).access_token for user in (bulk_owner, quiet)}
 bulk_ids = list(Task.objects.filter(user=bulk_owner).values_list("pk", flat=True))
 # A 1,000-task user nothing writes to: the position after all of its feed stays so.
 nothing_new = position_encode(after_all(0), user_id=quiet.pk)
