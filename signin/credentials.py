@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Q
 
 from signin.models import PersonalAccessToken, Session
 from todoproject.schemas import MAX_ID
@@ -62,18 +61,6 @@ class Credential:
     @property
     def is_personal_token(self) -> bool:
         return self.token_hash is not None
-
-    def user_filter(self, *, now: datetime) -> Q:
-        """Q on User: the credential still stands (one join, in the user's own query)."""
-        if self.session_id is not None:
-            return Q(signin_sessions__pk=self.session_id, signin_sessions__ended_at__isnull=True)
-        if self.token_hash is not None:
-            return Q(
-                Q(personal_access_tokens__expires_at__isnull=True) | Q(personal_access_tokens__expires_at__gt=now),
-                personal_access_tokens__token_hash=self.token_hash,
-                personal_access_tokens__revoked_at__isnull=True,
-            )
-        return Q()
 
     def join_sql(self, *, now: datetime) -> tuple[str, list]:
         """An INNER JOIN to add after a query's ``users_user``, and its parameters:

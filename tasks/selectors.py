@@ -13,21 +13,20 @@ Every value is a bound parameter; the only SQL chosen by a request is a sort's
 from the SORTS allow-list.
 """
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 import zoneinfo
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Any, NamedTuple
 
 import orjson
 from django.db import connection
-from django.db.models.expressions import Col
 from django.utils import timezone
 
 from signin.credentials import SIGNATURE_ONLY, Credential
 from tasks.models import Priority, Task
 from tasks.pagination import Position, query_binding
+from todoproject.rows import columns, fetch
 
 # What a list row carries: the API's Task, nothing more, in the model's field
 # order (Task.from_db takes the values in that order). Reads select these
@@ -47,9 +46,8 @@ LISTED_FIELDS = (
     "created_at",
     "updated_at",
 )
-_COLUMNS = [Task._meta.get_field(name).get_col(Task._meta.db_table) for name in LISTED_FIELDS]
 # Qualified: the reads join users_user, which has an id too.
-LISTED_COLUMNS = ", ".join(f"tasks_task.{column.target.column}" for column in _COLUMNS)
+LISTED_COLUMNS = columns(Task, LISTED_FIELDS)
 
 # The joins ask for an active user whose token's session or personal access
 # token still stands (signin/credentials.py), so a read needs no user query
@@ -109,36 +107,11 @@ def list_binding(*, sort: str, filters: TaskFilters) -> str:
     return query_binding([sort, *astuple(filters)])
 
 
-@cache
-def _converters(vendor: str) -> list[tuple[int, Callable, Col]]:
-    # What the ORM applies to each column on this backend: on SQLite, the
-    # datetimes are made aware; PostgreSQL's values need nothing. Worked out
-    # once per backend, not per request (27 µs) nor per connection (each
-    # thread of runserver has its own, and a cache of them would only grow);
-    # the converters read settings only, so any connection's serve.
-    return [
-        (index, converter, column)
-        for index, column in enumerate(_COLUMNS)
-        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-    ]
-
-
-def fetch_rows(sql: str, params: list[Any]) -> list[tuple]:
+def fetch_rows(sql: str, params: list[Any]) -> list[Sequence[Any]]:
     """Run ``sql``, whose result starts with LISTED_COLUMNS, and return its rows
     with the listed values as the ORM would give them (columns after those
     are returned as the driver gave them)."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    converters = _converters(connection.vendor)
-    if not converters:
-        return rows
-    rows = [list(row) for row in rows]
-    for row in rows:
-        for index, converter, column in converters:
-            if row[index] is not None:
-                row[index] = converter(row[index], column, connection)
-    return rows
+    return fetch(sql, params, model=Task, fields=LISTED_FIELDS)
 
 
 def _datetime(value: datetime) -> Any:
