@@ -21,14 +21,14 @@ rename and its count, one transaction), so the feed shows every task it touched.
 
 import hashlib
 from contextlib import nullcontext
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import orjson
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Case, F, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from sync.services import Sql, feed_transaction, feed_write, numbered, numbered_delete, tombstones_record
@@ -160,6 +160,25 @@ def _run(statements: list[Sql], *, listed: bool = True) -> list[tuple]:
                 cursor.execute(*last)
                 return cursor.fetchall()
     return fetch_rows(*last)
+
+
+def _next_version(now: datetime) -> Sql:
+    """The updated_at a write at ``now`` gives the tasks it changes: ``now``,
+    or a microsecond after the version it replaces when the clock is not past
+    it (two writes in one microsecond, or committed in the other order than
+    their clocks were read). Each version of a task is later than the one
+    before, so no two share an ETag (tasks/etags.py)."""
+    if connection.vendor == "postgresql":
+        return f"GREATEST(%s, {_TABLE}.updated_at + interval '1 microsecond')", [now]
+    return f"sqlite_next_version({_TABLE}.updated_at, %s)", [now]
+
+
+def sqlite_next_version(current: str, now: str) -> str:
+    """_next_version on SQLite, registered on its connections (tasks/apps.py):
+    the values are Django's text for UTC datetimes, and SQLite has no
+    microsecond arithmetic of its own."""
+    after = datetime.fromisoformat(current) + timedelta(microseconds=1)
+    return str(max(after, datetime.fromisoformat(now)))
 
 
 def _updated_at(operator: str, versions: list[datetime]) -> Sql:
@@ -327,7 +346,7 @@ def task_update(
         assignments["due_time"] = ("NULL", [])
     if "completed" in data:
         assignments |= _completion(completed=data["completed"], now=now)
-    assignments["updated_at"] = ("%s", [now])
+    assignments["updated_at"] = _next_version(now)
     return _update_task(
         user_id=user_id, task_id=task_id, assignments=assignments, if_match=if_match, if_none_match=if_none_match
     )
@@ -344,7 +363,7 @@ def task_set_completed(
     """Set ``completed``, or flip it when None: the database computes the new
     value from the row as the statement finds it, so no toggle is lost."""
     now = timezone.now()
-    assignments = {**_completion(completed=completed, now=now), "updated_at": ("%s", [now])}
+    assignments = {**_completion(completed=completed, now=now), "updated_at": _next_version(now)}
     return _update_task(
         user_id=user_id, task_id=task_id, assignments=assignments, if_match=if_match, if_none_match=if_none_match
     )
@@ -383,7 +402,7 @@ def task_bulk_change(*, user_id: int, action: str, task_ids: list[int]) -> int:
             where = _own_tasks(
                 user_id=user_id, task_ids=task_ids, condition=f" AND {'NOT ' if completed else ''}{_TABLE}.completed"
             )
-            assignments = {**_completion(completed=completed, now=now), "updated_at": ("%s", [now])}
+            assignments = {**_completion(completed=completed, now=now), "updated_at": _next_version(now)}
             statements = [
                 numbered(
                     user_id=user_id,
@@ -417,7 +436,11 @@ def task_bulk_set_completed(*, tasks: QuerySet[Task], completed: bool) -> int:
         # Only the owners numbered above: a task the selection gained meanwhile waits for the next action.
         owned = tasks.filter(user_id__in=seqs)
         return owned.update(
-            completed=completed, completed_at=completed_at, updated_at=now, change_seq=_numbers(seqs)
+            completed=completed,
+            completed_at=completed_at,
+            # As _next_version: each task's version moves forward.
+            updated_at=Greatest(Value(now), F("updated_at") + timedelta(microseconds=1)),
+            change_seq=_numbers(seqs),
         )
 
 
@@ -487,14 +510,15 @@ def _tag_write(*, user_id: int, name: str, tags_sql: str, tags_params: list[Any]
     it touches, which the change feed shows): one UPDATE, so all or none of
     them. The caller holds the transaction the number needs (feed_write or
     its own). Returns how many it touched."""
-    now = _stored("updated_at", timezone.now())
+    version_sql, version_params = _next_version(timezone.now())
+    version_params = [_stored("updated_at", value) for value in version_params]
 
     def write(seq: Sql) -> Sql:
         seq_sql, seq_params = seq
         return (
-            f"UPDATE {_TABLE} SET tags = {tags_sql}, updated_at = %s, change_seq = {seq_sql}"
+            f"UPDATE {_TABLE} SET tags = {tags_sql}, updated_at = {version_sql}, change_seq = {seq_sql}"
             f" WHERE {_TABLE}.user_id = %s AND {has_tag_sql()} RETURNING {_TABLE}.id",
-            [*tags_params, now, *seq_params, user_id, name],
+            [*tags_params, *version_params, *seq_params, user_id, name],
         )
 
     return len(_run([numbered(user_id=user_id, write=write)], listed=False))

@@ -1,8 +1,11 @@
 """Strong ETags and If-Match / If-None-Match: two clients editing one task
 can no longer silently overwrite each other."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tasks.models import Task
 from tests.conftest import bearer
@@ -217,3 +220,52 @@ def test_if_match_and_if_none_match_are_both_declared_on_every_write(client):
     ]:
         headers = {p["name"] for p in operations[path][method]["parameters"] if p["in"] == "header"}
         assert {"If-Match", "If-None-Match"} <= headers, (path, method)
+
+
+# Writes that change a task without a body of their own to compare (each a new version).
+VERSIONING_WRITES = [write for write in WRITES if write[0] != "delete"]
+
+
+@pytest.mark.parametrize("method, suffix, body", VERSIONING_WRITES)
+def test_two_writes_in_one_microsecond_still_make_two_versions(client, auth, task, method, suffix, body, monkeypatch):
+    stopped = timezone.now()
+    monkeypatch.setattr("tasks.services.timezone.now", lambda: stopped)
+    first = send(client, method, url(task, suffix), body, auth)
+    second = send(client, method, url(task, suffix), body, auth)
+
+    assert first.status_code == second.status_code == 200
+    assert first["ETag"] != second["ETag"]
+    assert first.json()["updated_at"] < second.json()["updated_at"]
+    stale = send(client, method, url(task, suffix), body, {**auth, "If-Match": first["ETag"]})
+    assert stale.status_code == 412
+    assert etag_of(client, auth, task) == second["ETag"]
+
+
+def test_a_write_whose_clock_reads_earlier_than_the_tasks_version_still_moves_it_forward(client, auth, task, monkeypatch):
+    before = client.get(url(task), headers=auth).json()["updated_at"]
+    late = timezone.now() - timedelta(hours=1)
+    monkeypatch.setattr("tasks.services.timezone.now", lambda: late)
+    toggled = client.patch(url(task, "/complete"), headers=auth)
+
+    assert toggled.status_code == 200
+    assert toggled.json()["updated_at"] > before
+    assert toggled["ETag"] == etag_of(client, auth, task)
+
+
+def test_a_tag_rename_and_a_bulk_completion_move_each_version_forward_on_a_stopped_clock(client, auth, user, monkeypatch):
+    created = client.post(
+        f"/api/{user.pk}/tasks", {"title": "Tagged", "tags": ["home"]}, content_type="application/json", headers=auth
+    )
+    task = Task.objects.get(pk=created.json()["id"])
+    stopped = timezone.now()
+    monkeypatch.setattr("tasks.services.timezone.now", lambda: stopped)
+    versions = [etag_of(client, auth, task)]
+    client.patch(f"/api/{user.pk}/tags/home", {"name": "house"}, content_type="application/json", headers=auth)
+    versions.append(etag_of(client, auth, task))
+    client.post(
+        f"/api/{user.pk}/tasks/bulk", {"action": "complete", "ids": [task.pk]}, content_type="application/json",
+        headers=auth,
+    )
+    versions.append(etag_of(client, auth, task))
+
+    assert len(set(versions)) == 3
