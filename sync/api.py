@@ -12,7 +12,7 @@ from todoproject.openapi import BODY_ERRORS, status_map
 from todoproject.renderers import RENDERER
 from todoproject.schemas import QueryInt
 from todoproject.throttles import WritesUserThrottle
-from users.auth import OwnerJWTAuth, OwnerReadAuth, require_active_user
+from users.auth import OwnerJWTAuth, OwnerTokenAuth, require_active_user
 
 router = Router(auth=OwnerJWTAuth(), throttle=WritesUserThrottle(), tags=["sync"])
 
@@ -23,7 +23,7 @@ GONE = "This since is unknown or too old (deletions are remembered 30 days): syn
     "/{user_id}/changes",
     operation_id="listChanges",
     response=status_map({200: ChangesOut}, 401, 403, 410, 422, 503),
-    auth=OwnerReadAuth(),
+    auth=OwnerTokenAuth(),
     summary="What changed since a previous call",
     description="Without `since`: every task. Then call with the last `next_since`, at once while "
     "`has_more`; a 410 means start again without `since`.",

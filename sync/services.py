@@ -11,18 +11,24 @@ data-modifying CTE of the write itself (``numbered``), an autocommit
 statement being its own transaction. SQLite cannot write in a CTE, so there
 the number is taken by a statement of its own inside a transaction
 (``numbered`` too): BEGIN IMMEDIATE, the upsert, the write.
+
+Given the caller's token's credential, the number is taken only while the
+user is active and the credential stands (the join the reads make,
+signin/credentials.py), and the write joins the number: so the one statement
+is also the write's authentication, and a refused caller writes nothing.
 """
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F, Max, OuterRef, Subquery
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from signin.credentials import Credential
 from sync.models import Feed, Tombstone
 
 # SQL and its parameters: a statement, or a part of one.
@@ -31,11 +37,7 @@ Sql = tuple[str, list[Any]]
 _FEED = Feed._meta.db_table
 _TOMBSTONES = Tombstone._meta.db_table
 _NEXT = "sync_next"
-# Takes the user's next number, creating the row at the user's first write.
-_TAKE = (
-    f"INSERT INTO {_FEED} (user_id, last_seq, forgotten_seq) VALUES (%s, 1, 0)"
-    f" ON CONFLICT (user_id) DO UPDATE SET last_seq = {_FEED}.last_seq + 1 RETURNING last_seq"
-)
+_TAKE_ON_CONFLICT = f" ON CONFLICT (user_id) DO UPDATE SET last_seq = {_FEED}.last_seq + 1 RETURNING last_seq"
 
 # Deletions are remembered at least this long (the contract's promise).
 KEPT_FOR = timedelta(days=30)
@@ -45,24 +47,57 @@ def _in_one_statement() -> bool:
     return connection.vendor == "postgresql"
 
 
-def numbered(*, user_id: int, write: Callable[[Sql], Sql]) -> Sql:
-    """How ``write`` gets the user's next change number.
+def _take_sql(*, user_id: int, credential: Credential | None) -> Sql:
+    """The upsert that takes the user's next number, creating the row at the
+    user's first write; with a credential, it takes none (returns no row)
+    unless the user is active and the credential stands."""
+    columns = f"INSERT INTO {_FEED} (user_id, last_seq, forgotten_seq)"
+    if credential is None:
+        return f"{columns} VALUES (%s, 1, 0){_TAKE_ON_CONFLICT}", [user_id]
+    join, params = credential.join_sql(now=timezone.now())
+    return (
+        f"{columns} SELECT users_user.id, 1, 0 FROM users_user{join}"
+        f" WHERE users_user.id = %s AND users_user.is_active{_TAKE_ON_CONFLICT}",
+        [*params, user_id],
+    )
 
-    ``write(seq)`` builds the statement, given the SQL expression of the
-    number. On PostgreSQL the result is that statement with the CTE that takes
-    the number, to run as it is. Elsewhere, the number is taken here and the
-    caller must already be in a transaction (feed_write) for its lock to last.
+
+class Numbering(NamedTuple):
+    """How a write statement gets its change number."""
+
+    # The number's SQL expression.
+    seq: Sql
+    # The relation holding it, which the write must join (UPDATE … FROM,
+    # INSERT … SELECT … FROM, DELETE … USING), or None: with no row there
+    # the caller was refused and the write must change nothing.
+    source: str | None
+
+
+def numbered(
+    *, user_id: int, write: Callable[[Numbering], Sql], credential: Credential | None = None
+) -> Sql | None:
+    """How ``write`` gets the user's next change number; None when the
+    credential is refused and there is nothing to run.
+
+    ``write(numbering)`` builds the statement. On PostgreSQL the result is
+    that statement with the CTE that takes the number, to run as it is (it
+    changes nothing for a refused caller). Elsewhere, the number is taken
+    here and the caller must already be in a transaction (feed_write) for
+    its lock to last.
     """
     if _in_one_statement():
-        sql, params = write((f"(SELECT last_seq FROM {_NEXT})", []))
-        return f"WITH {_NEXT} AS ({_TAKE}) {sql}", [user_id, *params]
-    return write(("%s", [_take(user_id)]))
+        take_sql, take_params = _take_sql(user_id=user_id, credential=credential)
+        sql, params = write(Numbering((f"{_NEXT}.last_seq", []), _NEXT))
+        return f"WITH {_NEXT} AS ({take_sql}) {sql}", [*take_params, *params]
+    seq = _take(user_id=user_id, credential=credential)
+    return None if seq is None else write(Numbering(("%s", [seq]), None))
 
 
-def _take(user_id: int) -> int:
+def _take(*, user_id: int, credential: Credential | None = None) -> int | None:
     with connection.cursor() as cursor:
-        cursor.execute(_TAKE, [user_id])
-        return cursor.fetchone()[0]
+        cursor.execute(*_take_sql(user_id=user_id, credential=credential))
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 @contextmanager
@@ -76,10 +111,13 @@ def feed_write() -> Iterator[None]:
         yield
 
 
-def numbered_delete(*, user_id: int, where: Sql, returning: str, now: datetime) -> list[Sql]:
+def numbered_delete(
+    *, user_id: int, where: Sql, returning: str, now: datetime, credential: Credential | None = None
+) -> list[Sql]:
     """The statements that delete the tasks ``where`` selects (of this user
     only, which ``where`` must say) and remember them as deleted, the last
-    returning ``returning`` (columns of tasks_task) of each deleted task.
+    returning ``returning`` (columns of tasks_task) of each deleted task;
+    none when the credential is refused (see numbered).
 
     One statement on PostgreSQL; on SQLite the deletions are recorded first,
     then the tasks deleted, inside feed_write's transaction.
@@ -91,16 +129,19 @@ def numbered_delete(*, user_id: int, where: Sql, returning: str, now: datetime) 
         # The DELETE joins the number's CTE, so the Feed row is locked before
         # any task row is: a DELETE has no projection that would evaluate a
         # scalar subquery before it deletes.
+        take_sql, take_params = _take_sql(user_id=user_id, credential=credential)
         sql = (
-            f"WITH {_NEXT} AS ({_TAKE}),"
+            f"WITH {_NEXT} AS ({take_sql}),"
             f" gone AS (DELETE FROM tasks_task USING {_NEXT}{where_sql}"
             f" RETURNING tasks_task.*, {_NEXT}.last_seq AS deleted_seq),"
             f" remembered AS ({tombstone_columns} SELECT user_id, id, deleted_seq, %s FROM gone)"
             # Named as the table, so ``returning`` reads the same on both backends.
             f" SELECT {returning} FROM gone AS tasks_task"
         )
-        return [(sql, [user_id, *where_params, deleted_at])]
-    seq = _take(user_id)
+        return [(sql, [*take_params, *where_params, deleted_at])]
+    seq = _take(user_id=user_id, credential=credential)
+    if seq is None:
+        return []
     return [
         (f"{tombstone_columns} SELECT user_id, id, %s, %s FROM tasks_task{where_sql}", [seq, deleted_at, *where_params]),
         (f"DELETE FROM tasks_task{where_sql} RETURNING {returning}", where_params),
@@ -117,7 +158,7 @@ def feed_transaction(*, user_ids: Iterable[int]) -> Iterator[dict[int, int]]:
     overlapping users cannot deadlock.
     """
     with transaction.atomic():
-        yield {user_id: _take(user_id) for user_id in sorted(set(user_ids))}
+        yield {user_id: _take(user_id=user_id) for user_id in sorted(set(user_ids))}
 
 
 def tombstones_record(*, tasks: Iterable[tuple[int, int]], seqs: dict[int, int], now: datetime) -> None:

@@ -31,10 +31,20 @@ from django.db.models import BigIntegerField, Case, F, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from sync.services import Sql, feed_transaction, feed_write, numbered, numbered_delete, tombstones_record
+from signin.credentials import Credential
+from sync.services import (
+    Numbering,
+    Sql,
+    feed_transaction,
+    feed_write,
+    numbered,
+    numbered_delete,
+    tombstones_record,
+)
 from tasks.etags import etag_versions, etag_versions_weakly
 from tasks.models import Priority, Task
 from tasks.selectors import LISTED_COLUMNS, fetch_rows, has_tag_sql, task_from_row
+from users.selectors import user_get_active
 
 
 class PreconditionFailed(Exception):
@@ -47,6 +57,11 @@ class PreconditionFailed(Exception):
 
     def __init__(self, header: str):
         super().__init__(self.DETAILS[header])
+
+
+class WriterRefused(Exception):
+    """The user is not active, or the session or personal access token of
+    the caller's token no longer stands: nothing was written (401)."""
 
 
 class IdempotencyKeyReused(Exception):
@@ -97,9 +112,9 @@ def _stored(name: str, value: Any) -> Any:
     return Task._meta.get_field(name).get_db_prep_save(value, connection)
 
 
-def _insert(values: dict[str, Any], *, seq: Sql, idempotent: bool = False) -> Sql:
-    """INSERT of a task numbered ``seq``, returning its listed columns; the
-    fields ``values`` leaves out take their model defaults.
+def _insert(values: dict[str, Any], *, numbering: Numbering, idempotent: bool = False) -> Sql:
+    """INSERT of a task numbered as ``numbering`` says, returning its listed
+    columns; the fields ``values`` leaves out take their model defaults.
 
     ``idempotent``: if a task already holds this user's idempotency key, the
     statement answers that task (listed columns, then its fingerprint) and
@@ -107,13 +122,15 @@ def _insert(values: dict[str, Any], *, seq: Sql, idempotent: bool = False) -> Sq
     after DO NOTHING, which returns no row, a SELECT can find the task
     deleted meanwhile (a retry racing a DELETE), and the key free again.
     """
-    seq_sql, seq_params = seq
+    seq_sql, seq_params = numbering.seq
     columns = ", ".join(field.column for field in _INSERTED_FIELDS)
     params = [
         field.get_db_prep_save(values[field.attname] if field.attname in values else field.get_default(), connection)
         for field in _INSERTED_FIELDS
     ]
-    sql = f"INSERT INTO {_TABLE} ({columns}, change_seq) VALUES ({', '.join(['%s'] * len(params))}, {seq_sql})"
+    row = f"{', '.join(['%s'] * len(params))}, {seq_sql}"
+    row = f"VALUES ({row})" if numbering.source is None else f"SELECT {row} FROM {numbering.source}"
+    sql = f"INSERT INTO {_TABLE} ({columns}, change_seq) {row}"
     params += seq_params
     if not idempotent:
         return sql + _RETURNING, params
@@ -134,23 +151,31 @@ def _own_tasks(*, user_id: int, task_ids: list[int], condition: str = "") -> Sql
     return f" WHERE {_TABLE}.user_id = %s AND {_TABLE}.id IN ({placeholders}){condition}", [user_id, *task_ids]
 
 
-def _update(*, assignments: dict[str, Sql], where: Sql, seq: Sql, returning: str = _RETURNING) -> Sql:
-    """UPDATE of the tasks ``where`` selects, numbered ``seq``, returning their listed columns.
+def _update(*, assignments: dict[str, Sql], where: Sql, numbering: Numbering, returning: str = _RETURNING) -> Sql:
+    """UPDATE of the tasks ``where`` selects, numbered as ``numbering`` says,
+    returning their listed columns.
 
     ``assignments``: field name → the SQL expression it is set to, whose
     parameters are values of that field. Every expression reads the row as
     the statement found it: SQL evaluates all of SET before changing the row.
     """
-    assignments = {**assignments, "change_seq": seq}
+    assignments = {**assignments, "change_seq": numbering.seq}
     sets = ", ".join(f"{Task._meta.get_field(name).column} = {sql}" for name, (sql, _) in assignments.items())
     params = [_stored(name, value) for name, (_, values) in assignments.items() for value in values]
     where_sql, where_params = where
-    return f"UPDATE {_TABLE} SET {sets}{where_sql}{returning}", [*params, *where_params]
+    return f"UPDATE {_TABLE} SET {sets}{_joined(numbering)}{where_sql}{returning}", [*params, *where_params]
+
+
+def _joined(numbering: Numbering) -> str:
+    return "" if numbering.source is None else f" FROM {numbering.source}"
 
 
 def _run(statements: list[Sql], *, listed: bool = True) -> list[tuple]:
     """Run the statements in order; the rows of the last, as fetch_rows gives
-    them when they start with the listed columns, else as the driver does."""
+    them when they start with the listed columns, else as the driver does
+    (none when there are no statements: a refused caller's)."""
+    if not statements:
+        return []
     *before, last = statements
     if before or not listed:
         with connection.cursor() as cursor:
@@ -209,11 +234,23 @@ def _version_condition(*, if_match: list[str] | None, if_none_match: list[str] |
     return sql, params
 
 
-def _not_written(*, user_id: int, task_id: int, if_match: list[str] | None, if_none_match: list[str] | None) -> Exception:
-    """Why a write under these preconditions changed nothing: 404 or 412."""
+def _not_written(
+    *,
+    user_id: int,
+    credential: Credential | None,
+    task_id: int,
+    if_match: list[str] | None,
+    if_none_match: list[str] | None,
+) -> Exception:
+    """Why a write under these preconditions changed nothing: 401, 404 or 412.
+
+    Only on failure: a query to tell a refused caller from a missing task,
+    and one more to tell a failed precondition from a missing task.
+    """
+    if credential is not None and user_get_active(user_id=user_id, credential=credential) is None:
+        return WriterRefused()
     if if_match is None and if_none_match is None:
         return Task.DoesNotExist()
-    # Only on failure: one more query to tell a failed precondition from a missing task.
     current = Task.objects.filter(pk=task_id, user_id=user_id).values_list("updated_at", flat=True).first()
     if current is None:
         return Task.DoesNotExist()
@@ -222,7 +259,13 @@ def _not_written(*, user_id: int, task_id: int, if_match: list[str] | None, if_n
 
 
 def _write(
-    *, user_id: int, task_id: int, statements, if_match: list[str] | None, if_none_match: list[str] | None
+    *,
+    user_id: int,
+    credential: Credential | None,
+    task_id: int,
+    statements,
+    if_match: list[str] | None,
+    if_none_match: list[str] | None,
 ) -> list[tuple]:
     """Run ``statements(condition)`` on the user's task under the preconditions;
     the last one's rows, or the reason it wrote none."""
@@ -232,7 +275,9 @@ def _write(
         with feed_write():
             rows = _run(statements(condition))
     if not rows:
-        raise _not_written(user_id=user_id, task_id=task_id, if_match=if_match, if_none_match=if_none_match)
+        raise _not_written(
+            user_id=user_id, credential=credential, task_id=task_id, if_match=if_match, if_none_match=if_none_match
+        )
     return rows
 
 
@@ -247,9 +292,15 @@ def task_create(
     due_date: date | None = None,
     due_time: time | None = None,
     idempotency_key: str | None = None,
+    credential: Credential | None = None,
 ) -> Task:
     """Create a task; a retry with the same ``idempotency_key`` returns the task
     the first request created instead of creating another.
+
+    ``credential``: the caller's token's; the task is created only while the
+    user is active and it stands (WriterRefused otherwise), checked by the
+    write itself (sync/services.py). None for a caller trusted already (a
+    command, the demo seed).
 
     The key is inserted with the task under a unique (user, key) index, so of
     concurrent retries exactly one insert wins and the others answer its row.
@@ -278,9 +329,15 @@ def task_create(
         )
         values |= {"idempotency_key": idempotency_key, "idempotency_fingerprint": fingerprint}
     with feed_write():
-        row = fetch_rows(
-            *numbered(user_id=user_id, write=lambda seq: _insert(values, seq=seq, idempotent=idempotent))
-        )[0]
+        statement = numbered(
+            user_id=user_id,
+            write=lambda numbering: _insert(values, numbering=numbering, idempotent=idempotent),
+            credential=credential,
+        )
+        rows = [] if statement is None else fetch_rows(*statement)
+    if not rows:
+        raise WriterRefused
+    row = rows[0]
     if not idempotent:
         return task_from_row(row)
     if row[-1] != fingerprint:
@@ -306,6 +363,7 @@ def _completion(*, completed: bool | None, now: datetime) -> dict[str, Sql]:
 def _update_task(
     *,
     user_id: int,
+    credential: Credential | None,
     task_id: int,
     assignments: dict[str, Sql],
     if_match: list[str] | None,
@@ -313,14 +371,24 @@ def _update_task(
 ) -> Task:
     def statements(condition: Sql) -> list[Sql]:
         where = _own_task(user_id=user_id, task_id=task_id, condition=condition)
-        return [numbered(user_id=user_id, write=lambda seq: _update(assignments=assignments, where=where, seq=seq))]
+        statement = numbered(
+            user_id=user_id,
+            write=lambda numbering: _update(assignments=assignments, where=where, numbering=numbering),
+            credential=credential,
+        )
+        return [] if statement is None else [statement]
 
     try:
         # In autocommit the failed statement is its own transaction; inside a
         # caller's, a savepoint keeps that one usable.
         with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
             rows = _write(
-                user_id=user_id, task_id=task_id, statements=statements, if_match=if_match, if_none_match=if_none_match
+                user_id=user_id,
+                credential=credential,
+                task_id=task_id,
+                statements=statements,
+                if_match=if_match,
+                if_none_match=if_none_match,
             )
     except IntegrityError:
         # The one CHECK a valid body can meet: a time set on a task without a date.
@@ -337,8 +405,10 @@ def task_update(
     data: dict[str, Any],
     if_match: list[str] | None = None,
     if_none_match: list[str] | None = None,
+    credential: Credential | None = None,
 ) -> Task:
-    """Set the named fields of the user's task, and only those."""
+    """Set the named fields of the user's task, and only those (``credential``
+    as for task_create)."""
     now = timezone.now()
     assignments = {name: ("%s", [value]) for name, value in data.items() if name != "completed"}
     if "due_date" in data and data["due_date"] is None:
@@ -348,7 +418,12 @@ def task_update(
         assignments |= _completion(completed=data["completed"], now=now)
     assignments["updated_at"] = _next_version(now)
     return _update_task(
-        user_id=user_id, task_id=task_id, assignments=assignments, if_match=if_match, if_none_match=if_none_match
+        user_id=user_id,
+        credential=credential,
+        task_id=task_id,
+        assignments=assignments,
+        if_match=if_match,
+        if_none_match=if_none_match,
     )
 
 
@@ -359,24 +434,46 @@ def task_set_completed(
     completed: bool | None,
     if_match: list[str] | None = None,
     if_none_match: list[str] | None = None,
+    credential: Credential | None = None,
 ) -> Task:
     """Set ``completed``, or flip it when None: the database computes the new
     value from the row as the statement finds it, so no toggle is lost."""
     now = timezone.now()
     assignments = {**_completion(completed=completed, now=now), "updated_at": _next_version(now)}
     return _update_task(
-        user_id=user_id, task_id=task_id, assignments=assignments, if_match=if_match, if_none_match=if_none_match
+        user_id=user_id,
+        credential=credential,
+        task_id=task_id,
+        assignments=assignments,
+        if_match=if_match,
+        if_none_match=if_none_match,
     )
 
 
 def task_delete(
-    *, user_id: int, task_id: int, if_match: list[str] | None = None, if_none_match: list[str] | None = None
+    *,
+    user_id: int,
+    task_id: int,
+    if_match: list[str] | None = None,
+    if_none_match: list[str] | None = None,
+    credential: Credential | None = None,
 ) -> None:
+    """Delete the user's task (``credential`` as for task_create)."""
+
     def statements(condition: Sql) -> list[Sql]:
         where = _own_task(user_id=user_id, task_id=task_id, condition=condition)
-        return numbered_delete(user_id=user_id, where=where, returning=LISTED_COLUMNS, now=timezone.now())
+        return numbered_delete(
+            user_id=user_id, where=where, returning=LISTED_COLUMNS, now=timezone.now(), credential=credential
+        )
 
-    _write(user_id=user_id, task_id=task_id, statements=statements, if_match=if_match, if_none_match=if_none_match)
+    _write(
+        user_id=user_id,
+        credential=credential,
+        task_id=task_id,
+        statements=statements,
+        if_match=if_match,
+        if_none_match=if_none_match,
+    )
 
 
 BULK_ACTIONS = ("complete", "uncomplete", "delete")
@@ -406,8 +503,8 @@ def task_bulk_change(*, user_id: int, action: str, task_ids: list[int]) -> int:
             statements = [
                 numbered(
                     user_id=user_id,
-                    write=lambda seq: _update(
-                        assignments=assignments, where=where, seq=seq, returning=f" RETURNING {returning}"
+                    write=lambda numbering: _update(
+                        assignments=assignments, where=where, numbering=numbering, returning=f" RETURNING {returning}"
                     ),
                 )
             ]
@@ -513,11 +610,11 @@ def _tag_write(*, user_id: int, name: str, tags_sql: str, tags_params: list[Any]
     version_sql, version_params = _next_version(timezone.now())
     version_params = [_stored("updated_at", value) for value in version_params]
 
-    def write(seq: Sql) -> Sql:
-        seq_sql, seq_params = seq
+    def write(numbering: Numbering) -> Sql:
+        seq_sql, seq_params = numbering.seq
         return (
             f"UPDATE {_TABLE} SET tags = {tags_sql}, updated_at = {version_sql}, change_seq = {seq_sql}"
-            f" WHERE {_TABLE}.user_id = %s AND {has_tag_sql()} RETURNING {_TABLE}.id",
+            f"{_joined(numbering)} WHERE {_TABLE}.user_id = %s AND {has_tag_sql()} RETURNING {_TABLE}.id",
             [*tags_params, *version_params, *seq_params, user_id, name],
         )
 

@@ -3,7 +3,12 @@ import time
 import jwt
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from signin.models import PersonalAccessToken, Session
+from signin.services import personal_token_create
+from sync.models import Feed, Tombstone
+from tasks.models import Task
 from tests.conftest import PASSWORD, bearer
 from users.models import User
 
@@ -179,6 +184,70 @@ def test_every_read_by_a_gone_or_inactive_user_is_unauthorized(client, user, oth
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
     assert response.json() == {"detail": "Missing, invalid or expired token."}
+
+
+# The task writes take the token's word too, and let the statement that
+# takes their change number require an active user whose session or token
+# stands: every way a write can end must refuse the others, and write nothing.
+WRITES = {
+    "create": ("post", "/api/{user}/tasks", {"title": "New"}, {}),
+    "create with a key": ("post", "/api/{user}/tasks", {"title": "New"}, {"Idempotency-Key": "k1"}),
+    "put": ("put", "/api/{user}/tasks/{task}", {"title": "Put"}, {}),
+    "patch": ("patch", "/api/{user}/tasks/{task}", {"title": "Patched"}, {}),
+    "patch due time": ("patch", "/api/{user}/tasks/{task}", {"due_time": "09:00"}, {}),
+    "toggle": ("patch", "/api/{user}/tasks/{task}/complete", None, {}),
+    "complete": ("patch", "/api/{user}/tasks/{task}/complete", {"completed": True}, {}),
+    "delete": ("delete", "/api/{user}/tasks/{task}", None, {}),
+    "conditional patch": ("patch", "/api/{user}/tasks/{task}", {"title": "Patched"}, {"If-Match": "current"}),
+    "stale conditional delete": ("delete", "/api/{user}/tasks/{task}", None, {"If-Match": '"stale"'}),
+    "missing task": ("patch", "/api/{user}/tasks/{missing}", {"title": "Patched"}, {}),
+    "invalid body": ("patch", "/api/{user}/tasks/{task}", {"title": ""}, {}),
+    "not JSON": ("post", "/api/{user}/tasks", "title=New", {}),
+}
+
+
+def end_the_callers_access(how: str, user: User, headers: dict[str, str]) -> None:
+    if how == "deleted":
+        user.delete()
+    elif how == "deactivated":
+        User.objects.filter(pk=user.pk).update(is_active=False)
+    elif how == "session ended":
+        Session.objects.filter(user=user).update(ended_at=timezone.now(), ended_because=Session.EndedBecause.LOGOUT)
+    else:
+        PersonalAccessToken.objects.filter(user=user).update(revoked_at=timezone.now())
+
+
+@pytest.mark.parametrize("how", ["deactivated", "deleted", "session ended", "personal token revoked"])
+@pytest.mark.parametrize("write", WRITES)
+def test_every_task_write_of_a_caller_no_longer_allowed_is_unauthorized_and_writes_nothing(
+    client, user, task, write, how
+):
+    if how == "personal token revoked":
+        _, secret = personal_token_create(user_id=user.pk, name="script", expires_in_days=None)
+        headers = {"Authorization": f"Bearer {secret}"}
+    else:
+        headers = bearer(user)
+    method, path, body, extra = WRITES[write]
+    if extra.get("If-Match") == "current":
+        extra = {"If-Match": client.get(f"/api/{user.pk}/tasks/{task.pk}", headers=headers)["ETag"]}
+    url = path.format(user=user.pk, task=task.pk, missing=task.pk + 1000)
+    before = list(Task.objects.values_list("pk", "title", "completed", "due_time", "updated_at"))
+    feed_before = list(Feed.objects.values_list("user_id", "last_seq"))
+    end_the_callers_access(how, user, headers)
+    if how == "deleted":
+        before, feed_before = [], []
+
+    if body is None:
+        response = getattr(client, method)(url, headers={**headers, **extra})
+    else:
+        content_type = "text/plain" if isinstance(body, str) else "application/json"
+        response = getattr(client, method)(url, body, content_type=content_type, headers={**headers, **extra})
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert list(Task.objects.values_list("pk", "title", "completed", "due_time", "updated_at")) == before
+    assert list(Feed.objects.values_list("user_id", "last_seq")) == feed_before
+    assert not Tombstone.objects.exists()
 
 
 def test_a_token_from_another_service_with_the_same_secret_is_accepted(client, user):

@@ -16,7 +16,7 @@ from signin.api import router as signin_router
 from sync.api import router as sync_router
 from tasks.api import router as tasks_router
 from tasks.schemas import DUE_TIME_WITHOUT_DATE
-from tasks.services import DueTimeWithoutDate, IdempotencyKeyReused, PreconditionFailed
+from tasks.services import DueTimeWithoutDate, IdempotencyKeyReused, PreconditionFailed, WriterRefused
 from todoproject.health import DB_UNAVAILABLE_ERRORS, database_unavailable
 from todoproject.openapi import TAGS, DocumentedAPI
 from todoproject.parsers import NotJSONMediaType, StrictJSONParser
@@ -55,23 +55,35 @@ def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse
     return response
 
 
-@api.exception_handler(ValidationError)
-def unprocessable(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    # A read authenticates from the token alone (users/auth.py): a gone or
-    # inactive user is told 401, whatever else is wrong with the request.
+def _refused(request: HttpRequest) -> HttpResponse | None:
+    """The 401 of a request authenticated from the token alone (the reads and
+    the task writes, users/auth.py) whose user is gone or inactive, or whose
+    session or token has ended, whatever else is wrong with it; else None."""
     user = getattr(request, "auth", None)
     if user is not None:
         try:
             require_active_user(user)
         except AuthenticationError as error:
             return unauthorized(request, error)
-    return api.create_response(request, {"detail": error_items(exc.errors)}, status=422)
+    return None
+
+
+@api.exception_handler(WriterRefused)
+def writer_refused(request: HttpRequest, exc: WriterRefused) -> HttpResponse:
+    return _refused(request) or unauthorized(request, AuthenticationError())
+
+
+@api.exception_handler(ValidationError)
+def unprocessable(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return _refused(request) or api.create_response(request, {"detail": error_items(exc.errors)}, status=422)
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # Ninja answers every failure of the body parser 400; a body that is not
     # JSON at all is told so (todoproject/parsers.py says why it matters).
+    if refused := _refused(request):
+        return refused
     if isinstance(exc.__cause__, NotJSONMediaType):
         return api.create_response(request, {"detail": str(exc.__cause__)}, status=415)
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)

@@ -3,13 +3,14 @@
 A bearer token is the service's own (users/tokens.py), a personal access
 token (signin/credentials.py) or a front end's identity provider's
 (identities/tokens.py, which maps the identity to its local user without a
-query once known). Writes and ``/me`` then load the token's user, and in the
+query once known). Most endpoints then load the token's user, and in the
 same query its session or personal access token, which must still stand
-(one primary-key query with a join). The two reads instead take the token's
-word for who is asking and let their own query confirm the user is still
-active and the credential still stands (tasks/selectors.py joins both), so a
-read costs one query, not two; only when it finds nothing is the user looked
-up, to answer 401 rather than 404 or an empty page. Either way an ended
+(one primary-key query with a join). The task reads and writes instead take
+the token's word for who is asking and let their own statement confirm the
+user is still active and the credential still stands (tasks/selectors.py
+and sync/services.py join both), so each costs one query, not two; only
+when it finds or changes nothing is the user looked up, to answer 401
+rather than 404 or an empty page. Either way an ended
 session or a revoked token is refused by the very next request, in every
 process: nothing about it is cached.
 """
@@ -134,9 +135,11 @@ class OwnerJWTAuth(JWTAuth):
         _require_owner(request, caller, user)
 
 
-class OwnerReadAuth(HttpBearer):
-    """OwnerJWTAuth without the user query, for reads whose own query requires
-    an active user and that call require_active_user when they find nothing."""
+class OwnerTokenAuth(HttpBearer):
+    """OwnerJWTAuth without the user query, for the reads and writes whose own
+    statement requires an active user whose credential stands, and that
+    call require_active_user when it finds nothing (the caller's TokenUser
+    is ``request.auth``)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> TokenUser | None:
         caller = token_user(token)
