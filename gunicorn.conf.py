@@ -27,6 +27,14 @@ workers = env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 worker_class = "gthread"
 threads = env_int("GUNICORN_THREADS", 32)
 
+# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel
+# spreads new connections over them. On one shared socket, the worker that
+# won an accept tended to win the next too: a client's keep-alive
+# connections piled onto one worker while another idled, for as long as
+# they lived (README, Performance). The price: connections still waiting in
+# a killed worker's queue are reset instead of taken by another worker.
+reuse_port = True
+
 # The arbiter replaces a worker whose main loop stops answering for this
 # long; a slow request in one of its threads does not count.
 timeout = env_int("GUNICORN_TIMEOUT", 30)

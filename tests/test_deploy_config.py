@@ -40,6 +40,8 @@ def test_gunicorn_defaults_suit_production(monkeypatch):
     assert config["accesslog"] is None
     assert config["forwarded_allow_ips"] == ""
     assert config["control_socket_disable"] is True
+    # A socket per worker: the kernel spreads keep-alive connections over the workers.
+    assert config["reuse_port"] is True
 
 
 def test_gunicorn_takes_port_workers_and_timeouts_from_the_environment(monkeypatch):
