@@ -130,3 +130,16 @@ def test_tags_and_text_have_gin_indexes_on_postgresql(db):
     expected = {"task_tags_idx": ["tags"], "task_text_idx": []} if connection.vendor == "postgresql" else {}
 
     assert {name: columns for name, columns in task_indexes().items() if name in {"task_tags_idx", "task_text_idx"}} == expected
+
+
+def test_the_text_index_keeps_a_histogram_fine_enough_for_a_word_in_one_task_in_a_hundred(db):
+    # tasks/migrations/0006_text_statistics.py says why; SQLite has no such index.
+    targets = {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'task_text_idx'::regclass AND attnum = 1"
+            )
+            targets["task_text_idx"] = cursor.fetchone()[0]
+
+    assert targets == ({"task_text_idx": 1000} if connection.vendor == "postgresql" else {})
