@@ -20,7 +20,9 @@ rename and its count, one transaction), so the feed shows every task it touched.
 """
 
 import hashlib
+from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -234,50 +236,50 @@ def _version_condition(*, if_match: list[str] | None, if_none_match: list[str] |
     return sql, params
 
 
-def _not_written(
-    *,
-    user_id: int,
-    credential: Credential | None,
-    task_id: int,
-    if_match: list[str] | None,
-    if_none_match: list[str] | None,
-) -> Exception:
-    """Why a write under these preconditions changed nothing: 401, 404 or 412.
+@dataclass(frozen=True)
+class _Target:
+    """The one task a write aims at: whose, the caller's credential (None: a
+    caller trusted already) and the request's preconditions."""
+
+    user_id: int
+    task_id: int
+    credential: Credential | None
+    if_match: list[str] | None
+    if_none_match: list[str] | None
+
+
+def _not_written(target: _Target) -> Exception:
+    """Why a write to ``target`` changed nothing: 401, 404 or 412.
 
     Only on failure: a query to tell a refused caller from a missing task,
     and one more to tell a failed precondition from a missing task.
     """
-    if credential is not None and user_get_active(user_id=user_id, credential=credential) is None:
+    if target.credential is not None and (
+        user_get_active(user_id=target.user_id, credential=target.credential) is None
+    ):
         return WriterRefused()
-    if if_match is None and if_none_match is None:
+    if target.if_match is None and target.if_none_match is None:
         return Task.DoesNotExist()
-    current = Task.objects.filter(pk=task_id, user_id=user_id).values_list("updated_at", flat=True).first()
+    current = (
+        Task.objects.filter(pk=target.task_id, user_id=target.user_id).values_list("updated_at", flat=True).first()
+    )
     if current is None:
         return Task.DoesNotExist()
-    allowed = None if if_match is None else etag_versions(if_match)
+    allowed = None if target.if_match is None else etag_versions(target.if_match)
     return PreconditionFailed("If-Match" if allowed is not None and current not in allowed else "If-None-Match")
 
 
-def _write(
-    *,
-    user_id: int,
-    credential: Credential | None,
-    task_id: int,
-    statements,
-    if_match: list[str] | None,
-    if_none_match: list[str] | None,
-) -> list[tuple]:
-    """Run ``statements(condition)`` on the user's task under the preconditions;
-    the last one's rows, or the reason it wrote none."""
-    condition = _version_condition(if_match=if_match, if_none_match=if_none_match)
+def _write(target: _Target, statements: Callable[[Sql], list[Sql]]) -> list[tuple]:
+    """Run ``statements(condition)``, the write of ``target`` under the
+    condition its preconditions make; the last one's rows, or the reason it
+    wrote none."""
+    condition = _version_condition(if_match=target.if_match, if_none_match=target.if_none_match)
     rows = []
     if condition is not None:
         with feed_write():
             rows = _run(statements(condition))
     if not rows:
-        raise _not_written(
-            user_id=user_id, credential=credential, task_id=task_id, if_match=if_match, if_none_match=if_none_match
-        )
+        raise _not_written(target)
     return rows
 
 
@@ -360,21 +362,13 @@ def _completion(*, completed: bool | None, now: datetime) -> dict[str, Sql]:
     return {"completed": ("%s", [False]), "completed_at": ("NULL", [])}
 
 
-def _update_task(
-    *,
-    user_id: int,
-    credential: Credential | None,
-    task_id: int,
-    assignments: dict[str, Sql],
-    if_match: list[str] | None,
-    if_none_match: list[str] | None,
-) -> Task:
+def _update_task(target: _Target, assignments: dict[str, Sql]) -> Task:
     def statements(condition: Sql) -> list[Sql]:
-        where = _own_task(user_id=user_id, task_id=task_id, condition=condition)
+        where = _own_task(user_id=target.user_id, task_id=target.task_id, condition=condition)
         statement = numbered(
-            user_id=user_id,
+            user_id=target.user_id,
             write=lambda numbering: _update(assignments=assignments, where=where, numbering=numbering),
-            credential=credential,
+            credential=target.credential,
         )
         return [] if statement is None else [statement]
 
@@ -382,14 +376,7 @@ def _update_task(
         # In autocommit the failed statement is its own transaction; inside a
         # caller's, a savepoint keeps that one usable.
         with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
-            rows = _write(
-                user_id=user_id,
-                credential=credential,
-                task_id=task_id,
-                statements=statements,
-                if_match=if_match,
-                if_none_match=if_none_match,
-            )
+            rows = _write(target, statements)
     except IntegrityError:
         # The one CHECK a valid body can meet: a time set on a task without a date.
         if "due_time" in assignments:
@@ -417,14 +404,7 @@ def task_update(
     if "completed" in data:
         assignments |= _completion(completed=data["completed"], now=now)
     assignments["updated_at"] = _next_version(now)
-    return _update_task(
-        user_id=user_id,
-        credential=credential,
-        task_id=task_id,
-        assignments=assignments,
-        if_match=if_match,
-        if_none_match=if_none_match,
-    )
+    return _update_task(_Target(user_id, task_id, credential, if_match, if_none_match), assignments)
 
 
 def task_set_completed(
@@ -440,14 +420,7 @@ def task_set_completed(
     value from the row as the statement finds it, so no toggle is lost."""
     now = timezone.now()
     assignments = {**_completion(completed=completed, now=now), "updated_at": _next_version(now)}
-    return _update_task(
-        user_id=user_id,
-        credential=credential,
-        task_id=task_id,
-        assignments=assignments,
-        if_match=if_match,
-        if_none_match=if_none_match,
-    )
+    return _update_task(_Target(user_id, task_id, credential, if_match, if_none_match), assignments)
 
 
 def task_delete(
@@ -466,14 +439,7 @@ def task_delete(
             user_id=user_id, where=where, returning=LISTED_COLUMNS, now=timezone.now(), credential=credential
         )
 
-    _write(
-        user_id=user_id,
-        credential=credential,
-        task_id=task_id,
-        statements=statements,
-        if_match=if_match,
-        if_none_match=if_none_match,
-    )
+    _write(_Target(user_id, task_id, credential, if_match, if_none_match), statements)
 
 
 BULK_ACTIONS = ("complete", "uncomplete", "delete")
