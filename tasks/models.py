@@ -1,3 +1,4 @@
+import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,6 +20,30 @@ class Priority(models.IntegerChoices):
     LOW = 1, "low"
     MEDIUM = 2, "medium"
     HIGH = 3, "high"
+
+
+# Level -> the API's name of it: a dict lookup, not an enum call per row of a list.
+PRIORITY_NAMES = dict(Priority.choices)
+
+
+class TagsField(models.JSONField):
+    """A JSON array of tag names, decoded with orjson: Django's JSONField
+    decodes with the standard library's json, for every row of every list."""
+
+    def from_db_value(self, value, expression, connection):
+        if not isinstance(value, str):
+            return super().from_db_value(value, expression, connection)
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            # As Django's JSONField does with a value that is not JSON.
+            return value
+
+    def deconstruct(self):
+        # The column is a JSONField's: migrations keep saying so, and a
+        # migration to this class would make SQLite rebuild the whole table.
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
 
 
 class _JSONFunction(Func):
@@ -113,7 +138,7 @@ class Task(models.Model):
     # PostgreSQL by a GIN index on tags (migration 0004) when the tag is
     # rare, and by the sort's index when it is common (SQLite reads them
     # with json_each). Normalised by the API and by clean().
-    tags = models.JSONField(default=list, blank=True)
+    tags = TagsField(default=list, blank=True)
     # Wall-clock values in the owner's timezone, stored as sent.
     due_date = models.DateField(null=True, blank=True)
     due_time = models.TimeField(null=True, blank=True)

@@ -15,7 +15,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from tasks.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Priority
+from tasks.models import DESCRIPTION_MAX_LENGTH, PRIORITY_NAMES, TITLE_MAX_LENGTH, Priority
 from tasks.tags import MAX_TAG_LENGTH, MAX_TAGS_PER_TASK, tag_normalize, tags_normalize
 from todoproject.schemas import NoControlChars, NoControlCharsExceptWhitespace, NoFormatChars, defaults_to
 
@@ -39,7 +39,7 @@ Description = Annotated[
 PriorityName = Literal["none", "low", "medium", "high"]
 # A stored level (or its name) in, the name out.
 PriorityOut = Annotated[
-    PriorityName, BeforeValidator(lambda value: Priority(value).label if isinstance(value, int) else value)
+    PriorityName, BeforeValidator(lambda value: PRIORITY_NAMES[value] if isinstance(value, int) else value)
 ]
 
 Tag = Annotated[

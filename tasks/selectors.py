@@ -24,7 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from signin.credentials import SIGNATURE_ONLY, Credential
-from tasks.models import Priority, Task
+from tasks.models import PRIORITY_NAMES, Priority, Task
 from tasks.pagination import Position, query_binding
 from todoproject.rows import columns, fetch
 
@@ -242,7 +242,7 @@ def _order_sql(sort: Sort) -> str:
 def as_listed(row: list) -> dict[str, Any]:
     """A row of LISTED_COLUMNS as the API shows a task (priority by name, due_time as HH:MM)."""
     task = dict(zip(LISTED_FIELDS, row))
-    task["priority"] = Priority(task["priority"]).label
+    task["priority"] = PRIORITY_NAMES[task["priority"]]
     if task["due_time"] is not None:
         task["due_time"] = task["due_time"].strftime("%H:%M")
     return task
