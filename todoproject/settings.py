@@ -5,6 +5,7 @@ throwaway values. With DEBUG off the process refuses to start until real
 secrets are provided, so a forgotten variable cannot ship a guessable key.
 """
 
+import logging
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -354,6 +355,13 @@ if not DEBUG:
 # JSON lines for log collectors in production, readable lines in development.
 # (An empty LOG_FORMAT, as in a copied .env.example, means the default.)
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
+# Neither format prints a record's source line, thread or process, and
+# finding the caller is a stack walk for every line, the request log's
+# included: the logging HOWTO's "Optimization" switches, for this process.
+logging._srcfile = None
+logging.logThreads = False
+logging.logProcesses = False
+logging.logMultiprocessing = False
 
 LOGGING = {
     "version": 1,
