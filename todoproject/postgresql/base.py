@@ -6,53 +6,33 @@ overridden here is Django's own.
 
 import datetime
 import select
-from functools import lru_cache
 
 import psycopg
 from django.db.backends.postgresql import base
-from psycopg.adapt import AdaptersMap
 from psycopg.postgres import types
 from psycopg.pq import Format, TransactionStatus
-from psycopg.types.datetime import TimestamptzLoader
 
 TIMESTAMPTZ_OID = types["timestamptz"].oid
 # The loader psycopg registers itself: in C where psycopg[binary] is installed.
 _PSYCOPG_TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
 
 
-class UtcTimestamptzLoader(TimestamptzLoader):
-    """psycopg's own timestamptz loader, labelled for Django.
-
-    Django's loader calls psycopg's and then stamps the zone on again in
-    Python, about 2 µs a value: half the time of a 100-task page with its
-    three timestamps a row. psycopg's alone already returns
-    ``datetime.UTC``-aware values when the session zone is UTC, which Django
-    sets on each connection (TIME_ZONE is UTC). ``timezone`` is what Django
-    compares to decide it need not swap the loader per cursor.
-    """
-
-    timezone = datetime.UTC
-
-    def __init__(self, oid: int, context=None):
-        super().__init__(oid, context)
-        # The C loader cannot be subclassed; bound here, psycopg calls it
-        # for each value with no Python frame in between.
-        self.load = _PSYCOPG_TIMESTAMPTZ_LOADER(oid, context).load
-
-
-@lru_cache
-def _with_utc_loader(adapters: AdaptersMap) -> AdaptersMap:
-    context = AdaptersMap(adapters)
-    context.register_loader("timestamptz", UtcTimestamptzLoader)
-    return context
-
-
 class DatabaseWrapper(base.DatabaseWrapper):
-    def get_connection_params(self) -> dict:
-        params = super().get_connection_params()
+    def create_cursor(self, name=None):
+        """Django's cursor, reading timestamps with psycopg's own loader.
+
+        Django's loader calls psycopg's and then stamps the zone on again in
+        Python, for every value; psycopg's alone already returns
+        ``datetime.UTC``-aware values when the session zone is UTC, which
+        Django sets on each connection (TIME_ZONE is UTC). Registered on the
+        cursor, not the connection: Django reads a ``timezone`` off the
+        connection's loader, which psycopg's C class cannot carry, and a
+        Python subclass of it would be called per value like Django's.
+        """
+        cursor = super().create_cursor(name)
         if self.timezone == datetime.UTC:
-            params["context"] = _with_utc_loader(params["context"])
-        return params
+            cursor.adapters.register_loader(TIMESTAMPTZ_OID, _PSYCOPG_TIMESTAMPTZ_LOADER)
+        return cursor
 
     def is_usable(self) -> bool:
         """Django's health check, asked only when the connection may be gone.
