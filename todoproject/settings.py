@@ -285,7 +285,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# English only (no LocaleMiddleware, nothing of ours translated): without the
+# translation machinery, every reverse() and message skips its lookup of the
+# active language, as Django's performance notes advise.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
