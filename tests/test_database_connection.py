@@ -9,12 +9,15 @@ import datetime
 import os
 import socket
 
+import psycopg
 import pytest
 from django.db import close_old_connections, connection
 from django.db.backends.postgresql.base import DatabaseWrapper as DjangoPostgres
 from model_bakery import baker
+from psycopg.pq import Format
 
 from tasks.models import Task
+from todoproject.postgresql.base import TIMESTAMPTZ_OID
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,6 +36,11 @@ def test_timestamps_are_read_back_utc_aware_and_exact(user):
 
     assert read[0] == written
     assert read[0].tzinfo is datetime.UTC and read[1].tzinfo is datetime.UTC
+    if connection.vendor == "postgresql":
+        # Read by psycopg's own loader (C), not Django's per-value wrapper of it.
+        with connection.cursor() as cursor:
+            loader = cursor.cursor.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        assert loader is psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
 
 
 def test_a_healthy_connection_is_reused_without_a_health_check_round_trip(user, monkeypatch):
