@@ -142,6 +142,16 @@ def test_procfile_web_serves_admin_and_docs_with_their_styles_with_debug_off(pro
     assert re.search(r'"message":\s*"GET /admin/login/ 200 .*"request_id":\s*"[0-9a-f]{32}"', line), line
 
 
+def test_procfile_web_writes_gunicorns_own_log_lines_whole(procfile_web):
+    _, server = procfile_web
+
+    server.terminate()
+    log = server.communicate(timeout=30)[0].decode()
+    # gunicorn's lines print the process id; a logging switch once turned it off for the process.
+    assert re.search(r"^\[.+\] \[\d+\] \[INFO\] Booting worker with pid: \d+$", log, re.M), log
+    assert "Logging error" not in log, log
+
+
 def variables_read(source: Path) -> set[str]:
     calls = r"""(?:environ\.get|env_bool|env_list|env_int|env_url)\(\s*["']([A-Z_]+)["']"""
     return set(re.findall(calls, source.read_text()))

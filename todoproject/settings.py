@@ -358,13 +358,11 @@ if not DEBUG:
 # JSON lines for log collectors in production, readable lines in development.
 # (An empty LOG_FORMAT, as in a copied .env.example, means the default.)
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
-# Neither format prints a record's source line, thread or process, and
-# finding the caller is a stack walk for every line, the request log's
-# included: the logging HOWTO's "Optimization" switches, for this process.
+# No format here prints a record's source line, and finding the caller is
+# a stack walk for every line, the request log's included: the logging
+# HOWTO's "Optimization" switch. Its thread and process switches stay on:
+# gunicorn's own lines print the process id, and fail without it.
 logging._srcfile = None
-logging.logThreads = False
-logging.logProcesses = False
-logging.logMultiprocessing = False
 
 LOGGING = {
     "version": 1,
