@@ -201,16 +201,13 @@ TEMPLATES = [
     },
 ]
 
-# One persistent connection per worker process, checked before reuse. Gunicorn's
-# sync workers serve one request at a time, so a per-process pool (Django's
-# "pool" option) could never lend more than this one connection; behind
-# PgBouncer or Neon's pooler the pooler already is the pool. Reconnecting per
-# request would add a TCP (and on Neon a TLS) handshake to every call.
-# Measured with bench/run.py (2 workers, one build, one machine): with the pool
-# (min 1, max 2 per worker, CONN_MAX_AGE 0) gets ran at 0.55x the raw floor's
-# req/s and lists at 0.48-0.68x; with this connection at 0.63x and 0.57-0.70x.
-# The pool checks each checkout with a round trip; this backend's check
-# (todoproject/postgresql) costs none on a healthy connection.
+# One persistent connection per thread that has served a request, checked
+# before reuse (gunicorn.conf.py: threaded workers). Reconnecting per request
+# would add a TCP (and on Neon a TLS) handshake to every call. Django's "pool"
+# option measured slower: it checks each checkout with a round trip, where
+# this backend's check (todoproject/postgresql) costs none on a healthy
+# connection. How many connections that makes, the measurement, and the
+# pooled host for where connections are scarce: README, Scaling out.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
