@@ -7,7 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from model_bakery import baker
 
+from signin.models import Session
+from signin.services import personal_token_create, session_start
 from tasks.models import Task
+from tests.conftest import PASSWORD
 from users.models import User
 
 PAGES = [
@@ -179,3 +182,42 @@ def test_the_admin_cannot_store_a_due_time_without_a_date(client, staff, task):
 
     assert response.status_code == 200
     assert Task.objects.get(pk=task.pk).due_time is None
+
+
+@pytest.mark.parametrize("password_sign_in", ["true", "false"])
+def test_staff_changing_a_users_password_ends_every_session_of_the_user(client, staff, user, password_sign_in):
+    signed_in = [session_start(user=user) for _ in range(2)]
+    _, script_token = personal_token_create(user_id=user.pk, name="script", expires_in_days=None)
+    client.force_login(staff)
+    form = {"usable_password": password_sign_in, "password1": "a new long pass", "password2": "a new long pass"}
+    if password_sign_in == "false":
+        form["unset-password"] = ""  # the page's "Disable password-based authentication" button
+
+    response = client.post(reverse("admin:auth_user_password_change", args=[user.pk]), form)
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.has_usable_password() == (password_sign_in == "true")
+    assert not user.check_password(PASSWORD)
+    assert not Session.objects.filter(user=user, ended_at__isnull=True).exists()
+    assert set(Session.objects.filter(user=user).values_list("ended_because", flat=True)) == {"password"}
+    for session in signed_in:
+        bearer = {"Authorization": f"Bearer {session.access_token}"}
+        assert client.get("/api/auth/me", headers=bearer).status_code == 401
+        refreshed = client.post("/api/auth/refresh", {"refresh_token": session.refresh_token}, "application/json")
+        assert refreshed.status_code == 401
+    # Revoked one by one, as after the user's own change.
+    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {script_token}"}).status_code == 200
+
+
+def test_a_refused_password_change_in_the_admin_ends_no_session(client, staff, user):
+    session_start(user=user)
+    client.force_login(staff)
+    form = {"usable_password": "true", "password1": "a new long pass", "password2": "another pass"}
+
+    response = client.post(reverse("admin:auth_user_password_change", args=[user.pk]), form)
+
+    assert response.status_code == 200
+    assert Session.objects.filter(user=user, ended_at__isnull=True).count() == 1
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)

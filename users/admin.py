@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from signin.models import Session
+from signin.services import sessions_end_all
 from users.models import User
 
 
@@ -20,10 +23,25 @@ class UserChangeForm(auth_forms.UserChangeForm):
         fields = "__all__"
 
 
+class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
+    """Staff setting a user's password, or turning password sign-in off, also
+    end every session of the user, as the user's own change does: it is
+    what staff do for an account someone else got into. Personal access
+    tokens stay, as they do then (they are revoked one by one)."""
+
+    def save(self, commit: bool = True) -> User:
+        with transaction.atomic():
+            user = super().save(commit)
+            if commit:
+                sessions_end_all(user_id=user.pk, because=Session.EndedBecause.PASSWORD)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(auth_admin.UserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     list_display = ("email", "signs_in_with_password", "task_count", "is_active", "is_staff", "created_at", "last_login")
     list_filter = ("signs_in_with_password", "is_active", "is_staff", "is_superuser", "created_at")
     search_fields = ("email",)
