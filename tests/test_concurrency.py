@@ -3,13 +3,16 @@
 import json
 import urllib.error
 import urllib.request
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
+from signin.models import PersonalAccessToken
 from tasks.models import Task
 from tasks.timestamps import to_micros
 from tests.conftest import PASSWORD, bearer
@@ -69,6 +72,55 @@ def test_concurrent_creates_are_all_kept(user):
 
     assert [r.status_code for r in responses] == [201] * 24
     assert sorted(r.json()["id"] for r in responses) == sorted(Task.objects.values_list("pk", flat=True))
+
+
+# Each a write of the user's own data: (method, path under /api/{user_id}/ or /api/, body).
+WRITES_OF_A_USER = [
+    ("post", "{user}/tasks", {"title": "New"}),
+    ("put", "{user}/tasks/{task}", {"title": "Put", "description": "", "completed": False}),
+    ("patch", "{user}/tasks/{task}", {"title": "Patched"}),
+    ("patch", "{user}/tasks/{task}/complete", None),
+    ("delete", "{user}/tasks/{task}", None),
+    ("post", "{user}/tasks/bulk", {"action": "complete", "ids": ["{task}"]}),
+    ("patch", "{user}/tags/home", {"name": "house"}),
+    ("post", "auth/tokens", {"name": "script"}),
+]
+
+
+@pytest.mark.parametrize("method, path, body", WRITES_OF_A_USER)
+def test_a_write_racing_its_users_deletion_is_refused_not_a_server_error(user, task, method, path, body):
+    task.tags = ["home"]
+    task.save()
+    auth = bearer(user)
+    # The user's change feed exists: the write must wait for the deletion's lock on it.
+    assert Client().patch(f"/api/{user.pk}/tasks/{task.pk}/complete", headers=auth).status_code == 200
+    deleting = threading.Event()
+
+    def delete_the_user():
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=user.pk).delete()
+                deleting.set()
+                # Committed while the write below waits for the deleted rows.
+                time.sleep(1)
+        finally:
+            connection.close()
+
+    deletion = threading.Thread(target=delete_the_user)
+    deletion.start()
+    deleting.wait()
+    url = "/api/" + path.format(user=user.pk, task=task.pk)
+    sent = {}
+    if body is not None:
+        sent = {"data": json.loads(json.dumps(body).replace('"{task}"', str(task.pk))), "content_type": "application/json"}
+    response = getattr(Client(), method)(url, headers=auth, **sent)
+    deletion.join()
+
+    assert response.status_code == 401, response.content
+    assert response.json() == {"detail": "Missing, invalid or expired token."}
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not Task.objects.exists()
+    assert not PersonalAccessToken.objects.exists()
 
 
 def test_concurrent_registrations_of_one_email_create_one_user(db):

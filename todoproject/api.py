@@ -8,6 +8,7 @@ import logging
 import math
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -87,6 +88,20 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, NotJSONMediaType):
         return api.create_response(request, {"detail": str(exc.__cause__)}, status=415)
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(IntegrityError)
+def caller_gone(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    """A write racing its user's deletion fails a foreign key to the user
+    (the write went in after the deletion committed): the caller is gone,
+    401. Any other broken constraint stays a server error."""
+    caller = getattr(request, "caller", None) or getattr(request, "auth", None)
+    if caller is not None:
+        try:
+            require_active_user(caller)
+        except AuthenticationError as error:
+            return unauthorized(request, error)
+    raise exc
 
 
 @api.exception_handler(ObjectDoesNotExist)
