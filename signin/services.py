@@ -6,12 +6,12 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from signin.credentials import new_personal_token, new_refresh_token, secret_hash
@@ -117,6 +117,27 @@ def session_end(*, session_id: int, because: Session.EndedBecause) -> bool:
 def sessions_end_all(*, user_id: int, because: Session.EndedBecause) -> int:
     """End every open session of the user (not their personal access tokens); how many."""
     return sessions_end(sessions=Session.objects.filter(user_id=user_id), because=because)
+
+
+def sessions_forget(*, now: datetime | None = None) -> tuple[int, int]:
+    """Delete the refresh tokens that have expired, and the sessions left
+    with none: such a session can never issue a token again, and its last
+    access token expired long before. How many tokens and sessions.
+
+    Only sessions older than a refresh token lives are forgotten, so one
+    being started (its first token not yet written) is never taken for one
+    left without tokens. A spent token presented again after it expired is
+    refused without ending its session (RefreshToken keeps them that long).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        _, tokens = RefreshToken.objects.filter(expires_at__lte=now).delete()
+        _, sessions = (
+            Session.objects.filter(created_at__lte=now - timedelta(seconds=settings.REFRESH_TOKEN_TTL))
+            .filter(~Exists(RefreshToken.objects.filter(session=OuterRef("pk"))))
+            .delete()
+        )
+    return tokens.get(RefreshToken._meta.label, 0), sessions.get(Session._meta.label, 0)
 
 
 def password_change(*, user: User, current_password: str, new_password: str) -> SignIn:

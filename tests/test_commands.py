@@ -1,13 +1,17 @@
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db.models import F
+from django.utils import timezone
 
 from tasks.models import Task
 from tasks.services import DEMO_TASKS
 from users.models import User
-from signin.models import Session
-from signin.services import personal_token_create
+from signin.models import RefreshToken, Session
+from signin.services import personal_token_create, session_refresh, session_start
 from users.tokens import access_token_subject
 
 from .conftest import PASSWORD, bearer
@@ -170,3 +174,40 @@ def test_endsessions_refuses_an_unknown_user_and_ends_nothing(user, name):
     with pytest.raises(CommandError, match="No user"):
         run("endsessions", name)
     assert Session.objects.get().ended_at is None
+
+
+def aged(sign_in, *, days: int) -> Session:
+    """The sign-in's session and its refresh tokens, made ``days`` earlier."""
+    session = Session.objects.get(pk=access_token_subject(sign_in.access_token)[1])
+    ago = timedelta(days=days)
+    Session.objects.filter(pk=session.pk).update(created_at=F("created_at") - ago)
+    session.refresh_tokens.update(created_at=F("created_at") - ago, expires_at=F("expires_at") - ago)
+    return session
+
+
+def test_forget_sessions_forgets_expired_refresh_tokens_and_the_sessions_left_with_none(client, user):
+    past_lifetime = settings.REFRESH_TOKEN_TTL // 86400 + 1
+    abandoned = aged(session_start(user=user), days=past_lifetime)
+    # Refreshed yesterday: its first token expired, the one the refresh gave lives.
+    renewed = session_refresh(refresh_token=session_start(user=user).refresh_token)
+    kept = aged(renewed, days=past_lifetime)
+    kept.refresh_tokens.filter(spent_at__isnull=True).update(expires_at=timezone.now() + timedelta(days=1))
+    fresh = session_start(user=user)
+
+    output = run("forget_sessions")
+
+    assert output == "Forgot 2 expired refresh token(s) and 1 session(s) left with none.\n"
+    assert not Session.objects.filter(pk=abandoned.pk).exists()
+    assert set(Session.objects.values_list("pk", flat=True)) == {kept.pk, access_token_subject(fresh.access_token)[1]}
+    for sign_in in (renewed, fresh):
+        refreshed = client.post("/api/auth/refresh", {"refresh_token": sign_in.refresh_token}, "application/json")
+        assert refreshed.status_code == 200
+    assert run("forget_sessions") == "Forgot 0 expired refresh token(s) and 0 session(s) left with none.\n"
+
+
+def test_forget_sessions_keeps_a_session_whose_first_token_is_not_written_yet(user):
+    # session_start writes the session, then its token, in one transaction.
+    Session.objects.create(user=user)
+
+    assert run("forget_sessions") == "Forgot 0 expired refresh token(s) and 0 session(s) left with none.\n"
+    assert Session.objects.count() == 1
