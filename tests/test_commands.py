@@ -67,6 +67,20 @@ def test_createuser_refuses_a_weak_password(db):
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "email, reason",
+    [
+        ("not an email", "valid email"),
+        ("a@" + "İ" * 63 + "." + "İ" * 63 + ".com", "at most 254 characters"),
+        ("ada\x00@example.com", "control"),
+    ],
+)
+def test_createuser_refuses_an_email_the_api_would_refuse(db, email, reason):
+    with pytest.raises(CommandError, match=reason):
+        run("createuser", email, "--password", PASSWORD)
+    assert not User.objects.exists()
+
+
 def test_createuser_refuses_an_email_in_use_whatever_its_case(user):
     with pytest.raises(CommandError, match="already exists"):
         run("createuser", "ADA@example.com", "--password", PASSWORD)

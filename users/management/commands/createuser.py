@@ -3,8 +3,14 @@ from getpass import getpass
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from pydantic import TypeAdapter
+from pydantic import ValidationError as InvalidValue
 
+from users.schemas import Email
 from users.services import EmailTaken, user_grant_support, user_register
+
+# The API's own rules for a registering email: one rule for both doors.
+_EMAIL = TypeAdapter(Email)
 
 
 class Command(BaseCommand):
@@ -23,6 +29,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, email: str, password: str | None, staff: bool, **options):
+        try:
+            email = _EMAIL.validate_python(email)
+        except InvalidValue as exc:
+            raise CommandError(f"Not a valid email: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from exc
         if password is None:
             password = getpass("Password: ")
             if getpass("Password (again): ") != password:
