@@ -40,12 +40,14 @@ api = DocumentedAPI(
     servers=[{"url": "/", "description": "This service"}],
     openapi_extra={"tags": TAGS},
 )
-api.add_router("/auth/", users_router)
-api.add_router("/auth/", signin_router)
 # Before the tasks' routes: /{user_id}/tasks/bulk would otherwise resolve to
 # /{user_id}/tasks/{task_id}, which has no POST.
 api.add_router("/", sync_router)
+# The task routes, the ones called most, before the account's: Django tries
+# a request's path against each route in turn.
 api.add_router("/", tasks_router)
+api.add_router("/auth/", users_router)
+api.add_router("/auth/", signin_router)
 
 
 @api.exception_handler(AuthenticationError)
