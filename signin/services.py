@@ -6,7 +6,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -119,7 +119,7 @@ def sessions_end_all(*, user_id: int, because: Session.EndedBecause) -> int:
     return sessions_end(sessions=Session.objects.filter(user_id=user_id), because=because)
 
 
-def sessions_forget(*, now: datetime | None = None) -> tuple[int, int]:
+def sessions_forget() -> tuple[int, int]:
     """Delete the refresh tokens that have expired, and the sessions left
     with none: such a session can never issue a token again, and its last
     access token expired long before. How many tokens and sessions.
@@ -129,7 +129,7 @@ def sessions_forget(*, now: datetime | None = None) -> tuple[int, int]:
     left without tokens. A spent token presented again after it expired is
     refused without ending its session (RefreshToken keeps them that long).
     """
-    now = now or timezone.now()
+    now = timezone.now()
     with transaction.atomic():
         _, tokens = RefreshToken.objects.filter(expires_at__lte=now).delete()
         _, sessions = (
