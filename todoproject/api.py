@@ -58,11 +58,12 @@ def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse
     return response
 
 
-def _refused(request: HttpRequest) -> HttpResponse | None:
+def _refused(request: HttpRequest, user: object = None) -> HttpResponse | None:
     """The 401 of a request authenticated from the token alone (the reads and
     the task writes, users/auth.py) whose user is gone or inactive, or whose
-    session or token has ended, whatever else is wrong with it; else None."""
-    user = getattr(request, "auth", None)
+    session or token has ended, whatever else is wrong with it; else None.
+    ``user``: whom to ask about instead of ``request.auth``."""
+    user = user or getattr(request, "auth", None)
     if user is not None:
         try:
             require_active_user(user)
@@ -97,12 +98,9 @@ def caller_gone(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
     """A write racing its user's deletion fails a foreign key to the user
     (the write went in after the deletion committed): the caller is gone,
     401. Any other broken constraint stays a server error."""
-    caller = getattr(request, "caller", None) or getattr(request, "auth", None)
-    if caller is not None:
-        try:
-            require_active_user(caller)
-        except AuthenticationError as error:
-            return unauthorized(request, error)
+    # The token's caller, looked up again even where the route loaded the user.
+    if refused := _refused(request, getattr(request, "caller", None)):
+        return refused
     raise exc
 
 
