@@ -81,6 +81,7 @@ def make_counted_tasks(user: User, count: int, tags: int = 1) -> None:
         due_date=date(2026, 1, 1),
         tags=[f"t{i}" for i in range(1, tags + 1)],
         _quantity=count,
+        _bulk_create=True,
     )
 
 
