@@ -13,6 +13,8 @@ installed into its own virtualenv, tests/clients/.venv-python-client, made on
 the first run and reused while its requirements file is unchanged.
 """
 
+import contextlib
+import fcntl
 import json
 import os
 import subprocess
@@ -53,15 +55,25 @@ def document(live_server, tmp_path) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def writing_under_clients():
+    """Held while writing under tests/clients/: suites that run side by side
+    (CI's SQLite and PostgreSQL passes) share the folder, so one waits."""
+    with (CLIENTS / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(scope="session")
 def python_client_venv() -> Path:
     """openapi-python-client's own virtualenv: its dependencies are no business of the service's."""
     requirements = PYTHON_CLIENT_REQUIREMENTS.read_text()
     marker = PYTHON_CLIENT_VENV / "installed-requirements.txt"
-    if not marker.exists() or marker.read_text() != requirements:
-        run([sys.executable, "-m", "venv", "--clear", str(PYTHON_CLIENT_VENV)])
-        run([str(PYTHON_CLIENT_VENV / "bin" / "pip"), "install", "--quiet", "-r", str(PYTHON_CLIENT_REQUIREMENTS)])
-        marker.write_text(requirements)
+    with writing_under_clients():
+        if not marker.exists() or marker.read_text() != requirements:
+            run([sys.executable, "-m", "venv", "--clear", str(PYTHON_CLIENT_VENV)])
+            run([str(PYTHON_CLIENT_VENV / "bin" / "pip"), "install", "--quiet", "-r", str(PYTHON_CLIENT_REQUIREMENTS)])
+            marker.write_text(requirements)
     return PYTHON_CLIENT_VENV
 
 
@@ -128,12 +140,13 @@ def assert_walkthrough_did_what_it_said(result: dict) -> None:
 
 def test_typescript_client_compiles_strictly_and_walks_through_every_operation(document, live_server):
     generated = CLIENTS / "generated"
-    generated.mkdir(exist_ok=True)
-    run([node_tool("openapi-typescript"), str(document), "--output", str(generated / "schema.d.ts")])
-    # A cast would hide what the types get wrong: tsc must accept the code as written.
-    run([node_tool("tsc"), "--project", str(CLIENTS / "tsconfig.json"), "--strict"])
+    with writing_under_clients():
+        generated.mkdir(exist_ok=True)
+        run([node_tool("openapi-typescript"), str(document), "--output", str(generated / "schema.d.ts")])
+        # A cast would hide what the types get wrong: tsc must accept the code as written.
+        run([node_tool("tsc"), "--project", str(CLIENTS / "tsconfig.json"), "--strict"])
 
-    output = run(["node", str(generated / "out" / "walkthrough.js"), live_server.url, "ts@example.com"], timeout=60)
+        output = run(["node", str(generated / "out" / "walkthrough.js"), live_server.url, "ts@example.com"], timeout=60)
 
     assert_walkthrough_did_what_it_said(json.loads(output))
 
