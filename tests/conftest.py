@@ -19,8 +19,8 @@ def _fast_settings(settings):
     # The production hasher is deliberately slow; tests hash hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # WhiteNoise reads every static file's metadata when its middleware
-    # loads, and each test's Client loads it anew: a third of a short test's
-    # time. Looked up when asked for instead, as in development.
+    # loads, and each test's Client loads it anew: looked up when asked for
+    # instead, as in development.
     settings.WHITENOISE_AUTOREFRESH = True
 
 
