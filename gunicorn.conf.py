@@ -19,13 +19,14 @@ bind = f"{os.environ.get('HOST') or '0.0.0.0'}:{env_int('PORT', 8000)}"
 # the platform's cgroup hides the real core count or memory is the limit.
 workers = env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 
-# Threaded workers: a connection is read by a thread of its own, so a client
-# that is slow to send its headers or body holds one thread, not a whole
-# process (with sync workers two such clients stopped every other request).
-# A worker keeps serving while up to threads - 1 of its connections stall.
-# Each thread that has served a request keeps its own database connection.
-worker_class = "gthread"
-threads = env_int("GUNICORN_THREADS", 32)
+# Threaded workers that read each request in their event loop and give it to
+# a thread only once it has all arrived (todoproject/workers.py): a client
+# slow to send its headers or body holds no thread (with sync workers two
+# such clients stopped every other request; with plain gthread, one per
+# thread). Each thread that has served a request keeps its own database
+# connection.
+worker_class = "todoproject.workers.RequestBufferingWorker"
+threads = env_int("GUNICORN_THREADS", 4)
 
 # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel
 # spreads new connections over them. On one shared socket, the worker that

@@ -31,7 +31,8 @@ def test_gunicorn_defaults_suit_production(monkeypatch):
 
     assert config["bind"] == "0.0.0.0:8000"
     assert config["workers"] == multiprocessing.cpu_count() * 2 + 1
-    assert (config["worker_class"], config["threads"]) == ("gthread", 32)
+    # Threads wait for no client (todoproject/workers.py), so they are few.
+    assert (config["worker_class"], config["threads"]) == ("todoproject.workers.RequestBufferingWorker", 4)
     assert config["timeout"] == 30
     assert config["graceful_timeout"] == 30
     assert config["keepalive"] == 75
@@ -123,6 +124,20 @@ def procfile_web(start_procfile_web):
     return start_procfile_web()
 
 
+@pytest.fixture
+def migrated_procfile_web(start_procfile_web, tmp_path):
+    """The Procfile's web process on a migrated database (the one start_procfile_web uses)."""
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        capture_output=True,
+        timeout=120,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    return start_procfile_web()
+
+
 def test_procfile_web_serves_admin_and_docs_with_their_styles_with_debug_off(procfile_web):
     base, server = procfile_web
 
@@ -167,12 +182,14 @@ def test_env_example_lists_every_variable_the_settings_and_gunicorn_read():
     assert documented - read - {"DATABASE_URL"} == set(), "no longer read: remove from .env.example"
 
 
-def test_procfile_web_keeps_answering_while_slow_clients_hold_connections(start_procfile_web):
-    base, _ = start_procfile_web(WEB_CONCURRENCY="2")
+def test_procfile_web_keeps_answering_while_slow_clients_hold_more_connections_than_it_has_threads(
+    start_procfile_web,
+):
+    base, _ = start_procfile_web(WEB_CONCURRENCY="2", GUNICORN_THREADS="2")
     port = int(base.rsplit(":", 1)[1])
     slow = []
     try:
-        for i in range(6):
+        for i in range(12):
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
             # Headers that never end, or a body shorter than its Content-Length.
             sock.sendall(

@@ -4,9 +4,6 @@ and read whole however they are framed (chunked too), or refused (411)."""
 import http.client
 import io
 import json
-import os
-import subprocess
-import sys
 from urllib.parse import urlsplit
 from wsgiref.util import setup_testing_defaults
 
@@ -15,7 +12,7 @@ from django.conf import settings
 
 from tasks.models import Task
 from tests.conftest import PASSWORD
-from tests.test_deploy_config import ROOT, procfile_web, start_procfile_web  # noqa: F401 (fixtures)
+from tests.test_deploy_config import migrated_procfile_web, start_procfile_web  # noqa: F401 (fixtures)
 from todoproject.wsgi import application
 from users.models import User
 
@@ -205,16 +202,8 @@ def chunked(connection: http.client.HTTPConnection, method: str, path: str, body
     return response.status, json.loads(response.read())
 
 
-def test_gunicorn_hands_a_chunked_body_to_the_api_whole(procfile_web, tmp_path):  # noqa: F811
-    base, _ = procfile_web
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
-        capture_output=True,
-        timeout=120,
-    )
-    assert migrate.returncode == 0, migrate.stderr
+def test_gunicorn_hands_a_chunked_body_to_the_api_whole(migrated_procfile_web):  # noqa: F811
+    base, _ = migrated_procfile_web
     connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=10)
 
     status, registered = chunked(connection, "POST", "/api/auth/register", {"email": "chunk@example.com", "password": PASSWORD})
