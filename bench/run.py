@@ -405,6 +405,12 @@ def measure(kind: str, name: str, round_number: int = 0) -> None:
 
 
 try:
+    # Both servers serve a few seconds of reads first: every thread of theirs
+    # opens its database connection and prepares its statements, as a server
+    # that has run a while has, instead of the first figure measured paying it.
+    for kind, port in (("baseline", args.port + 1), ("service", args.port)):
+        for name in READS:
+            wrk(port, f"warm-up {kind} {name}", targets(name, kind, 0), 1)
     for round_number in range(args.rounds):
         for name in READS:
             measure("baseline", name)
