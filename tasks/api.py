@@ -134,11 +134,10 @@ def list_tasks(
         has_due=has_due,
         overdue=overdue,
     )
-    binding = list_binding(sort=sort, filters=filters)
     after = None
     if cursor is not None:
         try:
-            after = cursor_decode(cursor, sort=sort, binding=binding)
+            after = cursor_decode(cursor, sort=sort, binding=list_binding(sort=sort, filters=filters))
         except ValueError as exc:
             raise ValidationError([{"loc": ["query", "cursor"], "msg": str(exc), "type": "invalid_cursor"}]) from exc
     page = task_list(
@@ -152,7 +151,7 @@ def list_tasks(
     if not page.tasks:
         require_active_user(request.auth)
     if page.after is not None:
-        response["Link"] = next_page_link(request, page.after, binding)
+        response["Link"] = next_page_link(request, page.after, list_binding(sort=sort, filters=filters))
     # The rows are already TaskOut's fields and types (tests/test_selectors.py
     # holds them to it): validating and dumping 100 of them again through the
     # schema cost 0.25 ms of a 2.6 ms page, so they go straight to the

@@ -14,7 +14,7 @@ from the SORTS allow-list.
 """
 
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 import zoneinfo
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
@@ -46,23 +46,22 @@ LISTED_FIELDS = (
     "created_at",
     "updated_at",
 )
-# Qualified: the reads join users_user, which has an id too.
+# Qualified: the writes join tables that have an id too (tasks/services.py).
 LISTED_COLUMNS = columns(Task, LISTED_FIELDS)
 
-# The joins ask for an active user whose token's session or personal access
+# Only while the user is active and the token's session or personal access
 # token still stands (signin/credentials.py), so a read needs no user query
 # of its own (users/auth.py): a deactivated or deleted user's reads, and
-# those of an ended session or a revoked token, find nothing.
-_SELECT_OWN_TASKS = (
-    f"SELECT {LISTED_COLUMNS}"
-    " FROM tasks_task INNER JOIN users_user ON tasks_task.user_id = users_user.id"
-)
-_OWN_TASKS_WHERE = " WHERE tasks_task.user_id = %s AND users_user.is_active"
+# those of an ended session or a revoked token, find nothing. The check is a
+# subquery of no outer column, so PostgreSQL runs it once per query (a
+# one-time filter), not once per row as a join of it was.
+_SELECT_OWN_TASKS = f"SELECT {LISTED_COLUMNS} FROM tasks_task WHERE tasks_task.user_id = %s"
 
 
 def _own_tasks(*, user_id: int, credential: Credential) -> tuple[str, list[Any]]:
     join, params = credential.join_sql(now=timezone.now())
-    return _SELECT_OWN_TASKS + join + _OWN_TASKS_WHERE, [*params, user_id]
+    standing = f" AND EXISTS (SELECT 1 FROM users_user{join} WHERE users_user.id = %s AND users_user.is_active)"
+    return _SELECT_OWN_TASKS + standing, [user_id, *params, user_id]
 
 
 class Sort(NamedTuple):
@@ -104,7 +103,7 @@ class TaskFilters:
 
 def list_binding(*, sort: str, filters: TaskFilters) -> str:
     """What a cursor of this list is bound to: the sort and the normalised filters."""
-    return query_binding([sort, *astuple(filters)])
+    return query_binding([sort, *(getattr(filters, field.name) for field in fields(filters))])
 
 
 def fetch_rows(sql: str, params: list[Any]) -> list[Sequence[Any]]:
@@ -133,13 +132,15 @@ def sqlite_local_time(instant: str, zone: str) -> str | None:
 
 def _local_now_sql() -> tuple[str, str]:
     """SQL for today's date and the time of day in the owner's timezone, given
-    the current instant as a parameter: the timezone is a column of the row
-    the read joins anyway, so "overdue" costs no query of its own."""
+    the current instant and the owner's id as parameters: the timezone is
+    read by a subquery of the list's own statement (of no outer column, so
+    run once), and "overdue" costs no query of its own."""
+    owner_timezone = "(SELECT users_user.timezone FROM users_user WHERE users_user.id = %s)"
     if connection.vendor == "postgresql":
-        local = "(CAST(%s AS timestamptz) AT TIME ZONE users_user.timezone)"
+        local = f"(CAST(%s AS timestamptz) AT TIME ZONE {owner_timezone})"
         return f"CAST({local} AS date)", f"CAST({local} AS time)"
     # Text in both: due_date is YYYY-MM-DD, due_time HH:MM:SS, which compare as such.
-    local = "sqlite_local_time(%s, users_user.timezone)"
+    local = f"sqlite_local_time(%s, {owner_timezone})"
     return f"substr({local}, 1, 10)", f"substr({local}, 12)"
 
 
@@ -155,7 +156,7 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filter_sql(filters: TaskFilters) -> tuple[str, list[Any]]:
+def _filter_sql(filters: TaskFilters, *, user_id: int) -> tuple[str, list[Any]]:
     sql, params = "", []
     postgresql = connection.vendor == "postgresql"
     if filters.completed is not None:
@@ -200,7 +201,7 @@ def _filter_sql(filters: TaskFilters) -> tuple[str, list[Any]]:
         )
         sql += f" AND {'' if filters.overdue else 'NOT '}{overdue}"
         now = _datetime(timezone.now())
-        params += [now, now, now]
+        params += [now, user_id] * 3
     return sql, params
 
 
@@ -291,7 +292,7 @@ def task_list(
     sql, params = _own_tasks(user_id=user_id, credential=credential)
     if extra_key:
         sql = sql.replace(" FROM ", f", {order.key} FROM ", 1)
-    filter_sql, filter_params = _filter_sql(filters)
+    filter_sql, filter_params = _filter_sql(filters, user_id=user_id)
     sql += filter_sql
     params += filter_params
     if after is not None:
