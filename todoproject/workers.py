@@ -120,13 +120,15 @@ class RequestBufferingWorker(ThreadWorker):
         self.head_limit = self.cfg.limit_request_line + self.cfg.limit_request_fields * (
             self.cfg.limit_request_field_size + 2
         )
+        # Django refuses a larger body (413) without reading it to its end.
+        self.body_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
         super().init_process()
 
     def enqueue_req(self, conn):
         """Every way into a thread (a new connection, a kept-alive one, bytes
         read ahead) comes here: the request goes to a thread if it has all
         arrived, else waits for the rest on the event loop."""
-        conn.arrival = Arrival(self.head_limit, settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+        conn.arrival = Arrival(self.head_limit, self.body_limit)
         ahead = conn.parser.unreader.take_buffered() if conn.parser is not None else b""
         if ahead and conn.arrival.add(ahead):
             super().enqueue_req(conn)
@@ -142,7 +144,7 @@ class RequestBufferingWorker(ThreadWorker):
     def on_client_socket_readable(self, conn, client):
         self.poller.unregister(client)
         self.keepalived_conns.remove(conn)
-        conn.arrival = Arrival(self.head_limit, settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+        conn.arrival = Arrival(self.head_limit, self.body_limit)
         self.receive(conn, client, waiting=False)
 
     def receive(self, conn, client, waiting=True):
