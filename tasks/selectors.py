@@ -58,10 +58,17 @@ LISTED_COLUMNS = columns(Task, LISTED_FIELDS)
 _SELECT_OWN_TASKS = f"SELECT {LISTED_COLUMNS} FROM tasks_task WHERE tasks_task.user_id = %s"
 
 
-def _own_tasks(*, user_id: int, credential: Credential) -> tuple[str, list[Any]]:
+def _standing_sql(*, user_id: int, credential: Credential) -> tuple[str, list[Any]]:
     join, params = credential.join_sql(now=timezone.now())
-    standing = f" AND EXISTS (SELECT 1 FROM users_user{join} WHERE users_user.id = %s AND users_user.is_active)"
-    return _SELECT_OWN_TASKS + standing, [user_id, *params, user_id]
+    return (
+        f" AND EXISTS (SELECT 1 FROM users_user{join} WHERE users_user.id = %s AND users_user.is_active)",
+        [*params, user_id],
+    )
+
+
+def _own_tasks(*, user_id: int, credential: Credential) -> tuple[str, list[Any]]:
+    standing, params = _standing_sql(user_id=user_id, credential=credential)
+    return _SELECT_OWN_TASKS + standing, [user_id, *params]
 
 
 class Sort(NamedTuple):
@@ -335,12 +342,11 @@ def tag_counts(*, user_id: int, credential: Credential = SIGNATURE_ONLY) -> list
     else:
         tags = "json_each(tasks_task.tags) AS tag"
         name = "tag.value"
-    join, params = credential.join_sql(now=timezone.now())
+    standing, params = _standing_sql(user_id=user_id, credential=credential)
     sql = (
         f"SELECT {name}, COUNT(*) FROM tasks_task CROSS JOIN {tags}"
-        " INNER JOIN users_user ON tasks_task.user_id = users_user.id"
-        f"{join} WHERE tasks_task.user_id = %s AND users_user.is_active GROUP BY {name} ORDER BY {name}"
+        f" WHERE tasks_task.user_id = %s{standing} GROUP BY {name} ORDER BY {name}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, user_id])
+        cursor.execute(sql, [user_id, *params])
         return [{"name": name, "count": count} for name, count in cursor.fetchall()]

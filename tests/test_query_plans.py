@@ -187,3 +187,18 @@ def test_a_tag_or_a_search_reads_only_matching_tasks_on_postgresql_and_one_index
         else:
             assert uses(plan, indexes_for(sort, None, 3_000)), plan
             assert "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("prepared", [False, True], ids=["as run", "generic"])
+def test_a_page_checks_its_caller_once_not_once_per_row(users_of_every_size, prepared):
+    user = users_of_every_size[10]
+    session = Session.objects.create(user=user)
+
+    plan = plan_of(prepared, user_id=user.pk, credential=Credential(session_id=session.pk), limit=100)
+
+    if connection.vendor == "postgresql":
+        # The check runs before the scan (an InitPlan), and the scan joins nothing.
+        assert "One-Time Filter" in plan, plan
+        assert "Nested Loop" not in plan.split("One-Time Filter")[1], plan
+    else:
+        assert "SUBQUERY" in plan and "CORRELATED" not in plan, plan
