@@ -1,11 +1,15 @@
 """Rate limits: login and registration per address and per email, writes per user."""
 
+import time
+from types import SimpleNamespace
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tasks.models import Task
 from tests.conftest import PASSWORD, bearer
+from todoproject import throttles
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +19,14 @@ RATES = {"auth_ip": None, "auth_email": None, "writes_user": None}
 
 
 @pytest.fixture
-def rates(settings):
+def rates(settings, monkeypatch):
+    # The limits count in fixed windows (todoproject/throttles.py): a test's
+    # requests must not straddle a window's end, or the count starts again
+    # mid-test. The clock the throttles read stands still, a second into
+    # the current hour (and so into every shorter window too).
+    start = time.time() // 3600 * 3600 + 1
+    monkeypatch.setattr(throttles, "time", SimpleNamespace(time=lambda: start))
+
     def set_rate(scope: str, rate: str) -> None:
         settings.THROTTLE_RATES = {**RATES, scope: rate}
 
