@@ -26,6 +26,7 @@ from django.utils import timezone
 from signin.credentials import SIGNATURE_ONLY, Credential
 from tasks.models import PRIORITY_NAMES, Priority, Task
 from tasks.pagination import Position, query_binding
+from todoproject.postgresql import planned_per_run
 from todoproject.rows import columns, fetch
 
 # What a list row carries: the API's Task, nothing more, in the model's field
@@ -106,6 +107,22 @@ class TaskFilters:
     due_to: date | None = None
     has_due: bool | None = None
     overdue: bool | None = None
+
+
+def _plan_depends_on_values(filters: TaskFilters) -> bool:
+    """Whether how many tasks the filters keep decides the best plan: a tag,
+    a word, priorities or dates that keep few are found through an index of
+    their own, ones that keep many by reading the sort's index until the page
+    is full. Such a list is planned for its values on every run; the others'
+    one generic plan is their sort's index scan (todoproject/settings.py)."""
+    return bool(
+        filters.tags
+        or filters.priorities
+        or filters.q is not None
+        or filters.due_from is not None
+        or filters.due_to is not None
+        or filters.overdue is not None
+    )
 
 
 def list_binding(*, sort: str, filters: TaskFilters) -> str:
@@ -308,7 +325,8 @@ def task_list(
         params += after_params
     # One row more than asked tells whether a next page exists, without a COUNT.
     sql += f" ORDER BY {_order_sql(order)} LIMIT %s"
-    rows = fetch_rows(sql, [*params, limit + 1])
+    with planned_per_run(_plan_depends_on_values(filters)):
+        rows = fetch_rows(sql, [*params, limit + 1])
     if len(rows) <= limit:
         return TaskPage([as_listed(row) for row in rows], None)
     rows = rows[:limit]

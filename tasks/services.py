@@ -46,6 +46,7 @@ from sync.services import (
 from tasks.etags import etag_versions, etag_versions_weakly
 from tasks.models import Priority, Task
 from tasks.selectors import LISTED_COLUMNS, fetch_rows, has_tag_sql, task_from_row
+from todoproject.postgresql import planned_per_run
 from users.selectors import user_get_active
 
 
@@ -597,9 +598,10 @@ def tag_rename(*, user_id: int, name: str, new_name: str) -> int:
     """Rename the user's tag on every task carrying it; returns how many tasks
     carry ``new_name`` afterwards. Raises TagNotFound when no task has ``name``.
 
-    One transaction: the rewrite and the count see the same tasks.
+    One transaction: the rewrite and the count see the same tasks. Planned
+    for the tag each time, as a list by tag is (tasks/selectors.py).
     """
-    with transaction.atomic():
+    with transaction.atomic(), planned_per_run():
         if new_name == name:
             count = _tag_count(user_id=user_id, name=name)
         elif _tag_write(user_id=user_id, name=name, tags_sql=_tag_sql()["rename"], tags_params=[name, new_name]):
@@ -614,7 +616,7 @@ def tag_rename(*, user_id: int, name: str, new_name: str) -> int:
 def tag_delete(*, user_id: int, name: str) -> None:
     """Remove the user's tag from every task carrying it (one numbered UPDATE, one
     transaction); the tasks stay. Raises TagNotFound when no task has it."""
-    with feed_write():
+    with feed_write(), planned_per_run():
         removed = _tag_write(user_id=user_id, name=name, tags_sql=_tag_sql()["drop"], tags_params=[name])
     if not removed:
         raise TagNotFound

@@ -18,8 +18,10 @@ from psycopg.sql import Literal
 
 from signin.credentials import SIGNATURE_ONLY, Credential
 from signin.models import Session
-from tasks.models import Task
+from tasks.models import Priority, Task
 from tasks.selectors import DEFAULT_SORT, SORTS, TaskFilters, task_list
+from tasks.services import tag_delete, tag_rename
+from todoproject.postgresql import _planned_per_run
 
 SIZES = (10, 1_000, 3_000)
 # Each sort's index, and its twin after `completed` (tasks/models.py).
@@ -202,3 +204,84 @@ def test_a_page_checks_its_caller_once_not_once_per_row(users_of_every_size, pre
         assert "Nested Loop" not in plan.split("One-Time Filter")[1], plan
     else:
         assert "SUBQUERY" in plan and "CORRELATED" not in plan, plan
+
+
+# Lists whose best plan does not depend on the filters' values, and ones whose does.
+KEPT_PLANS = {"no filter": TaskFilters(), "completed": TaskFilters(completed=False), "has_due": TaskFilters(has_due=True)}
+PER_RUN_PLANS = {
+    "tag": TaskFilters(tags=("rare",)),
+    "q": TaskFilters(q="needle"),
+    "priority": TaskFilters(priorities=(Priority.HIGH,)),
+    "due_from": TaskFilters(due_from=date(2026, 1, 1)),
+    "due_to": TaskFilters(due_to=date(2026, 1, 1)),
+    "overdue": TaskFilters(overdue=True),
+}
+
+
+@pytest.mark.parametrize("sort", ["-created_at", "due"])
+@pytest.mark.parametrize("name", [*KEPT_PLANS, *PER_RUN_PLANS])
+def test_a_list_run_again_keeps_one_generic_plan_unless_its_values_decide_the_plan(make_user, name, sort):
+    user = make_user()
+    Task.objects.bulk_create(planned_task(user, i) for i in range(10))
+    query = {
+        "user_id": user.pk,
+        "credential": Credential(session_id=Session.objects.create(user=user).pk),
+        "filters": {**KEPT_PLANS, **PER_RUN_PLANS}[name],
+        "sort": sort,
+        "limit": 100,
+    }
+    planned_per_run = []
+
+    def record(execute, sql, params, many, context):
+        planned_per_run.append(_planned_per_run.get())
+        return execute(sql, params, many, context)
+
+    # Past psycopg's prepare threshold (settings: 5 runs of a statement on a connection).
+    with connection.execute_wrapper(record):
+        for _ in range(8):
+            task_list(**query)
+
+    assert planned_per_run == [name in PER_RUN_PLANS] * 8
+    if connection.vendor == "postgresql":
+        sql, _ = statement_of(**query)
+        numbered = iter(range(1, sql.count("%s") + 1))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = %s",
+                [re.sub("%s", lambda _: f"${next(numbered)}", sql)],
+            )
+            prepared = cursor.fetchall()
+        if name in PER_RUN_PLANS:
+            # Never prepared: planned with each run's values.
+            assert prepared == [], prepared
+        else:
+            # Prepared once and planned once for every run since, never for one run's values.
+            (generic, custom), = prepared
+            assert generic >= 1 and custom == 0, prepared
+
+
+@pytest.mark.parametrize("write", ["rename", "delete"])
+def test_a_tags_rename_and_deletion_are_planned_for_the_tag_each_time(make_user, write):
+    user = make_user()
+    tasks = Task.objects.bulk_create(planned_task(user, i) for i in range(100))
+    planned_per_run = []
+
+    def record(execute, sql, params, many, context):
+        if "tasks_task.tags" in sql:
+            planned_per_run.append(_planned_per_run.get())
+        return execute(sql, params, many, context)
+
+    for i in range(8):
+        if write == "delete":
+            Task.objects.filter(pk=tasks[i].pk).update(tags=["gone"])
+        with connection.execute_wrapper(record):
+            if write == "rename":
+                tag_rename(user_id=user.pk, name=["rare", "seldom"][i % 2], new_name=["seldom", "rare"][i % 2])
+            else:
+                tag_delete(user_id=user.pk, name="gone")
+
+    assert planned_per_run and all(planned_per_run), planned_per_run
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%tasks_task.tags @>%'")
+            assert cursor.fetchall() == []

@@ -61,6 +61,30 @@ def test_postgresql_statements_are_bound_by_the_server_and_prepared_unless_poole
 
 
 @pytest.mark.parametrize(
+    "url, pooler, options",
+    [
+        ("postgres://app@db.example.com/tasks", "false", "-c plan_cache_mode=force_generic_plan"),
+        # The URL's own options follow, so a plan_cache_mode given there wins.
+        (
+            "postgres://app@db.example.com/tasks?options=-c%20plan_cache_mode%3Dauto",
+            "false",
+            "-c plan_cache_mode=force_generic_plan -c plan_cache_mode=auto",
+        ),
+        # Nothing is prepared behind a pooler, and a pooler may refuse the startup parameter.
+        ("postgres://app@db.example.com/tasks", "true", "None"),
+    ],
+)
+def test_postgresql_keeps_the_plan_of_a_prepared_statement_unless_pooled(url, pooler, options):
+    result = start(
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'].get('options'))",
+        DATABASE_URL=url,
+        DATABASE_POOLER=pooler,
+    )
+
+    assert result.stdout.strip() == options, result.stderr
+
+
+@pytest.mark.parametrize(
     "env, message",
     [
         ({"BETTER_AUTH_URL": "app.example.com"}, "BETTER_AUTH_URL must be an absolute http(s) URL"),

@@ -260,6 +260,15 @@ else:
     _db["OPTIONS"].setdefault("server_side_binding", True)
     if not env_bool("DATABASE_POOLER", False):
         _db["OPTIONS"].setdefault("prepare_threshold", 5)
+        # And the plan made once for a prepared statement is kept. Left to
+        # choose, PostgreSQL planned every list page anew (its generic plan's
+        # estimate, from the average user's size, lost to each user's own):
+        # most of its CPU per page. The generic plans of the lists are the
+        # index scans in their order (tests/test_query_plans.py); a list whose
+        # best plan depends on its values (a tag, a word, dates) is planned
+        # for them each time (tasks/selectors.py). Before any options of the
+        # URL's, so a plan_cache_mode given there wins.
+        _db["OPTIONS"]["options"] = f"-c plan_cache_mode=force_generic_plan {_db['OPTIONS'].get('options', '')}".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, less two costs every request paid.
+"""Django's PostgreSQL backend, less two costs every request paid, and able
+to plan a statement for its own values each time (planned_per_run).
 
 Selected in settings for every PostgreSQL ``DATABASE_URL``; everything not
 overridden here is Django's own.
@@ -12,12 +13,29 @@ from django.db.backends.postgresql import base
 from psycopg.postgres import types
 from psycopg.pq import Format, TransactionStatus
 
+from todoproject.postgresql import _planned_per_run
+
 TIMESTAMPTZ_OID = types["timestamptz"].oid
 # The loader psycopg registers itself: in C where psycopg[binary] is installed.
 _PSYCOPG_TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
 
 
+class ServerBindingCursor(base.ServerBindingCursor):
+    """Django's cursor, which prepares nothing run under planned_per_run()."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        if prepare is None and _planned_per_run.get():
+            prepare = False
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if params["cursor_factory"] is base.ServerBindingCursor:
+            params["cursor_factory"] = ServerBindingCursor
+        return params
+
     def create_cursor(self, name=None):
         """Django's cursor, reading timestamps with psycopg's own loader.
 
