@@ -14,6 +14,7 @@ from the SORTS allow-list.
 """
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, fields
 import zoneinfo
 from datetime import UTC, date, datetime
@@ -325,7 +326,7 @@ def task_list(
         params += after_params
     # One row more than asked tells whether a next page exists, without a COUNT.
     sql += f" ORDER BY {_order_sql(order)} LIMIT %s"
-    with planned_per_run(_plan_depends_on_values(filters)):
+    with planned_per_run() if _plan_depends_on_values(filters) else nullcontext():
         rows = fetch_rows(sql, [*params, limit + 1])
     if len(rows) <= limit:
         return TaskPage([as_listed(row) for row in rows], None)

@@ -207,7 +207,11 @@ def test_a_page_checks_its_caller_once_not_once_per_row(users_of_every_size, pre
 
 
 # Lists whose best plan does not depend on the filters' values, and ones whose does.
-KEPT_PLANS = {"no filter": TaskFilters(), "completed": TaskFilters(completed=False), "has_due": TaskFilters(has_due=True)}
+KEPT_PLANS = {
+    "no filter": TaskFilters(),
+    "completed": TaskFilters(completed=False),
+    "has_due": TaskFilters(has_due=True),
+}
 PER_RUN_PLANS = {
     "tag": TaskFilters(tags=("rare",)),
     "q": TaskFilters(q="needle"),

@@ -8,12 +8,12 @@ _planned_per_run = ContextVar("planned_per_run", default=False)
 
 
 @contextmanager
-def planned_per_run(wanted: bool = True) -> Iterator[None]:
-    """Statements run inside (when ``wanted``) are planned for their own
-    values every time, never prepared: the generic plan the server keeps for
-    a prepared statement (settings: plan_cache_mode) is right only where the
-    best plan does not depend on the values. Nothing on other backends."""
-    token = _planned_per_run.set(wanted)
+def planned_per_run() -> Iterator[None]:
+    """Statements run inside are planned for their own values every time,
+    never prepared: the generic plan the server keeps for a prepared
+    statement (settings: plan_cache_mode) is right only where the best plan
+    does not depend on the values. Nothing on other backends."""
+    token = _planned_per_run.set(True)
     try:
         yield
     finally:
