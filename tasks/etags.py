@@ -9,15 +9,16 @@ makes If-Match race-free without a lock or an extra query.
 
 import re
 from datetime import datetime
+from typing import Any
 
-from tasks.models import Task
 from tasks.timestamps import from_micros, to_micros
 
 _STRONG_TAG = re.compile(r'"(\d{1,19})"')
 
 
-def task_etag(task: Task) -> str:
-    return f'"{to_micros(task.updated_at)}"'
+def task_etag(task: dict[str, Any]) -> str:
+    """The tag of a task as the API shows it (tasks.selectors.ListedTask)."""
+    return f'"{to_micros(task["updated_at"])}"'
 
 
 def etag_versions(etags: list[str]) -> list[datetime] | None:
@@ -38,7 +39,7 @@ def etag_versions(etags: list[str]) -> list[datetime] | None:
     return versions
 
 
-def etag_matches_weakly(task: Task, etags: list[str]) -> bool:
+def etag_matches_weakly(task: dict[str, Any], etags: list[str]) -> bool:
     """If-None-Match: tags compare without their ``W/`` prefix."""
     current = task_etag(task)
     return "*" in etags or any(tag.removeprefix("W/") == current for tag in etags)

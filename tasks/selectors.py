@@ -265,7 +265,13 @@ def _order_sql(sort: Sort) -> str:
     return f"{sort.key} {'DESC' if sort.descending else 'ASC'}, {ties}"
 
 
-def as_listed(row: Sequence[Any]) -> dict[str, Any]:
+# A task as the API shows it, TaskOut's fields and types exactly
+# (tests/test_selectors.py holds them to it): what the reads and writes
+# answer, sent to the renderer as it is.
+ListedTask = dict[str, Any]
+
+
+def as_listed(row: Sequence[Any]) -> ListedTask:
     """A row of LISTED_COLUMNS as the API shows a task (priority by name, due_time as HH:MM)."""
     # A dict display of the row's values by their place in LISTED_FIELDS:
     # dict(zip(LISTED_FIELDS, row)) took 1.8 times the instructions, for
@@ -289,7 +295,7 @@ def as_listed(row: Sequence[Any]) -> dict[str, Any]:
 
 
 class TaskPage(NamedTuple):
-    tasks: list[dict[str, Any]]
+    tasks: list[ListedTask]
     # Where the next page starts, or None on the last page.
     after: Position | None
 
@@ -336,19 +342,15 @@ def task_list(
     return TaskPage([as_listed(row) for row in rows], Position(key, last["created_at"], last["id"]))
 
 
-def task_get(*, user_id: int, credential: Credential, task_id: int) -> Task:
-    """The user's task; Task.DoesNotExist when it is missing, someone else's,
-    the user is not active or the token's credential no longer stands."""
+def task_get(*, user_id: int, credential: Credential, task_id: int) -> ListedTask:
+    """The user's task as the API shows it; Task.DoesNotExist when it is
+    missing, someone else's, the user is not active or the token's
+    credential no longer stands."""
     sql, params = _own_tasks(user_id=user_id, credential=credential)
     rows = fetch_rows(sql + " AND tasks_task.id = %s", [*params, task_id])
     if not rows:
         raise Task.DoesNotExist("Task matching query does not exist.")
-    return task_from_row(rows[0])
-
-
-def task_from_row(row: tuple) -> Task:
-    """A Task of a fetch_rows row's listed values (its other fields deferred)."""
-    return Task.from_db(connection.alias, LISTED_FIELDS, row[: len(LISTED_FIELDS)])
+    return as_listed(rows[0])
 
 
 def tag_counts(*, user_id: int, credential: Credential = SIGNATURE_ONLY) -> list[dict[str, Any]]:

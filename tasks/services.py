@@ -45,7 +45,7 @@ from sync.services import (
 )
 from tasks.etags import etag_versions, etag_versions_weakly
 from tasks.models import Priority, Task
-from tasks.selectors import LISTED_COLUMNS, fetch_rows, has_tag_sql, task_from_row
+from tasks.selectors import LISTED_COLUMNS, ListedTask, as_listed, fetch_rows, has_tag_sql
 from todoproject.postgresql import planned_per_run
 from users.selectors import user_get_active
 
@@ -296,7 +296,7 @@ def task_create(
     due_time: time | None = None,
     idempotency_key: str | None = None,
     credential: Credential | None = None,
-) -> Task:
+) -> ListedTask:
     """Create a task; a retry with the same ``idempotency_key`` returns the task
     the first request created instead of creating another.
 
@@ -342,10 +342,10 @@ def task_create(
         raise WriterRefused
     row = rows[0]
     if not idempotent:
-        return task_from_row(row)
+        return as_listed(row)
     if row[-1] != fingerprint:
         raise IdempotencyKeyReused
-    return task_from_row(row)
+    return as_listed(row)
 
 
 def _completion(*, completed: bool | None, now: datetime) -> dict[str, Sql]:
@@ -363,7 +363,7 @@ def _completion(*, completed: bool | None, now: datetime) -> dict[str, Sql]:
     return {"completed": ("%s", [False]), "completed_at": ("NULL", [])}
 
 
-def _update_task(target: _Target, assignments: dict[str, Sql]) -> Task:
+def _update_task(target: _Target, assignments: dict[str, Sql]) -> ListedTask:
     def statements(condition: Sql) -> list[Sql]:
         where = _own_task(user_id=target.user_id, task_id=target.task_id, condition=condition)
         statement = numbered(
@@ -383,7 +383,7 @@ def _update_task(target: _Target, assignments: dict[str, Sql]) -> Task:
         if "due_time" in assignments:
             raise DueTimeWithoutDate from None
         raise
-    return task_from_row(rows[0])
+    return as_listed(rows[0])
 
 
 def task_update(
@@ -394,7 +394,7 @@ def task_update(
     if_match: list[str] | None = None,
     if_none_match: list[str] | None = None,
     credential: Credential | None = None,
-) -> Task:
+) -> ListedTask:
     """Set the named fields of the user's task, and only those (``credential``
     as for task_create)."""
     now = timezone.now()
@@ -416,7 +416,7 @@ def task_set_completed(
     if_match: list[str] | None = None,
     if_none_match: list[str] | None = None,
     credential: Credential | None = None,
-) -> Task:
+) -> ListedTask:
     """Set ``completed``, or flip it when None: the database computes the new
     value from the row as the statement finds it, so no toggle is lost."""
     now = timezone.now()

@@ -10,6 +10,7 @@ from tasks.models import Priority, Task
 from tasks.pagination import Position
 from tasks.schemas import TaskOut
 from tasks.selectors import LISTED_FIELDS, TaskFilters, list_binding, task_get, task_list
+from tasks.services import task_create, task_set_completed, task_update
 
 NOON = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -88,15 +89,30 @@ def test_a_listed_row_is_exactly_what_the_api_documents(user, tasks):
         assert TaskOut.model_validate(row).model_dump() == row
 
 
-def test_a_task_read_by_sql_equals_the_orms(user, tasks):
+def test_a_task_read_by_sql_equals_the_orms_and_is_exactly_what_the_api_documents(user, tasks):
+    # The get sends it to the renderer as it is (tasks/api.py).
     for task in tasks:
         read = task_get(user_id=user.pk, credential=SIGNATURE_ONLY, task_id=task.pk)
 
-        assert isinstance(read, Task)
-        assert {name: getattr(read, name) for name in LISTED_FIELDS} == Task.objects.filter(pk=task.pk).values(
-            *LISTED_FIELDS
-        ).get()
+        assert read == as_listed(Task.objects.filter(pk=task.pk).values(*LISTED_FIELDS).get())
+        assert TaskOut.model_validate(read).model_dump() == read
 
+
+
+def test_each_write_answers_the_task_as_the_get_reads_it_and_as_the_api_documents(user):
+    # The writes' answers go to the renderer as they are too (tasks/api.py).
+    created = task_create(
+        user_id=user.pk, title="Plan", completed=True, priority=Priority.HIGH, tags=["work"],
+        due_date=date(2026, 3, 2), due_time=time(9, 30),
+    )
+    updated = task_update(user_id=user.pk, task_id=created["id"], data={"title": "Planned", "due_date": None})
+    toggled = task_set_completed(user_id=user.pk, task_id=created["id"], completed=None)
+
+    assert (created["priority"], created["due_time"], updated["due_time"]) == ("high", "09:30", None)
+    assert (created["completed"], updated["completed"], toggled["completed"]) == (True, True, False)
+    assert toggled == task_get(user_id=user.pk, credential=SIGNATURE_ONLY, task_id=created["id"])
+    for answer in (created, updated, toggled):
+        assert TaskOut.model_validate(answer).model_dump() == answer
 
 def test_another_users_task_is_not_found(user, other_task):
     with pytest.raises(Task.DoesNotExist):

@@ -27,6 +27,7 @@ from django.test import Client
 
 from sync.services import feed_transaction
 from tasks.models import Task
+from tasks.selectors import ListedTask
 from tasks.services import task_bulk_change, task_create, task_delete, task_set_completed, task_update
 from tests.test_sync import Replica, server_tasks
 
@@ -112,12 +113,12 @@ def test_a_write_waits_for_the_users_earlier_write_to_commit_so_no_reader_passes
     replica = Replica(Client(), user)
     replica.sync()
     holding, release = threading.Event(), threading.Event()
-    created: list[Task] = []
+    created: list[ListedTask] = []
 
     def slow_write() -> None:
         try:
             with feed_transaction(user_ids=[user.pk]) as seqs:
-                Task.objects.filter(pk=first.pk).update(title="Slow", change_seq=seqs[user.pk])
+                Task.objects.filter(pk=first["id"]).update(title="Slow", change_seq=seqs[user.pk])
                 holding.set()
                 release.wait(10)
         finally:
