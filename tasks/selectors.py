@@ -31,7 +31,7 @@ from todoproject.postgresql import planned_per_run
 from todoproject.rows import columns, fetch
 
 # What a list row carries: the API's Task, nothing more, in the model's field
-# order (Task.from_db takes the values in that order). Reads select these
+# order (as_listed reads the values by their place). Reads select these
 # columns and writes return them (tasks/services.py), so a field added here
 # is read, listed and answered by every write alike.
 LISTED_FIELDS = (
