@@ -10,7 +10,8 @@ bench/baseline.py: the same reads and writes with no framework, so each
 figure is also a ratio to that floor. The only settings it changes from
 production's are the rate limits (a load test from one address would hit
 them) and the HTTPS redirect (plain HTTP on loopback). Prints req/s, p50,
-p99, p99/p50, non-2xx and peak worker memory per operation, the floors of
+p99, p99/p50 (each round's, and their median), non-2xx and peak worker memory
+per operation, the floors of
 issues #3 and #11, and the EXPLAIN plans of the deep-user list queries. Any
 non-2xx answer fails the run. With --pgbouncer-port both servers reach
 PostgreSQL through PgBouncer in transaction mode, as production does through
@@ -449,11 +450,22 @@ def median_ratio(numerators: list[dict], denominators: list[dict], key: str) -> 
     return statistics.median(n[key] / d[key] for n, d in zip(numerators, denominators))
 
 
-results = {
-    name: median_run(runs.get(("service", name)) or runs.get(("depth", name)) or runs[("sync", name)])
-    for name in OPERATIONS
+rounds = {
+    **{name: runs.get(("service", name)) or runs.get(("depth", name)) or runs[("sync", name)] for name in OPERATIONS},
+    **{f"floor: {name}": runs[("baseline", name)] for name in FLOOR},
 }
-floor = {name: median_run(runs[("baseline", name)]) for name in FLOOR}
+results = {name: median_run(rounds[name]) for name in OPERATIONS}
+floor = {name: median_run(rounds[f"floor: {name}"]) for name in FLOOR}
+
+
+def tails(label: str) -> list[float]:
+    """Each round's own p99/p50. A 5-second round's p99 is its slowest hundred or so
+    requests, which one stall of the shared machine fills (every connection waits at
+    once), so the tail is judged by the rounds' median, as the req/s ratios are, and
+    every round's is printed beside it."""
+    return [r["p99"] / r["p50"] for r in rounds[label]]
+
+
 throughput = {name: median_ratio(runs[("service", name)], runs[("baseline", name)], "rps") for name in FLOOR}
 depth = {name: median_ratio(runs[("depth", name)], runs[("depth", "list, 10 tasks")], "p50") for name in DEPTH}
 
@@ -469,14 +481,18 @@ print(
 
 
 def row(label: str, r: dict, ratio: str) -> None:
+    each = tails(label)
     print(
-        f"| {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['p99'] / r['p50']:.1f} "
-        f"| {r['failures']} | {r['rss']:.0f} | {ratio} |"
+        f"| {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {statistics.median(each):.1f} "
+        f"| {', '.join(f'{tail:.1f}' for tail in each)} | {r['failures']} | {r['rss']:.0f} | {ratio} |"
     )
 
 
-print("| operation | req/s | p50 ms | p99 ms | p99/p50 | non-2xx | peak RSS/worker MB | req/s vs floor |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+print(
+    "| operation | req/s | p50 ms | p99 ms | p99/p50, median round | p99/p50 by round | non-2xx "
+    "| peak RSS/worker MB | req/s vs floor |"
+)
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for name, r in results.items():
     row(name, r, f"{throughput[name]:.2f}×" if name in throughput else "")
 for name, r in floor.items():
@@ -494,9 +510,12 @@ print("- sync (issue #17), p50 against the operation named:")
 for name, (against, most) in SYNC_FLOORS.items():
     ratio = median_ratio(runs[("sync", name)], runs[("sync", against)], "p50")
     print(f"  - {name}: {ratio:.2f}× {against} (at most {most:g}×): {'ok' if ratio <= most else 'OVER'}")
-tails = {name: r["p99"] / r["p50"] for name, r in results.items()}
-over = [f"{name} {ratio:.1f}×" for name, ratio in tails.items() if ratio > 3]
-print(f"- p99 at most 3× p50 for every operation: {'ok' if not over else 'over in ' + ', '.join(over)}")
+over = [f"{name} {statistics.median(tails(name)):.1f}×" for name in OPERATIONS if statistics.median(tails(name)) > 3]
+rounds_over = [f"{name} {max(tails(name)):.1f}×" for name in OPERATIONS if max(tails(name)) > 3]
+print(
+    f"- p99 at most 3× p50 for every operation, the median of its rounds': {'ok' if not over else 'over in ' + ', '.join(over)}"
+    f"\n  (single rounds over 3×: {', '.join(rounds_over) or 'none'})"
+)
 
 explain("first page of the 100,000-task user", user_id=large.pk, credential=SIGNATURE_ONLY, limit=100)
 explain("page 500 deep of the 100,000-task user", user_id=large.pk, credential=SIGNATURE_ONLY, after=deep, limit=100)
