@@ -9,15 +9,14 @@ makes If-Match race-free without a lock or an extra query.
 
 import re
 from datetime import datetime
-from typing import Any
 
+from tasks.selectors import ListedTask
 from tasks.timestamps import from_micros, to_micros
 
 _STRONG_TAG = re.compile(r'"(\d{1,19})"')
 
 
-def task_etag(task: dict[str, Any]) -> str:
-    """The tag of a task as the API shows it (tasks.selectors.ListedTask)."""
+def task_etag(task: ListedTask) -> str:
     return f'"{to_micros(task["updated_at"])}"'
 
 
@@ -39,7 +38,7 @@ def etag_versions(etags: list[str]) -> list[datetime] | None:
     return versions
 
 
-def etag_matches_weakly(task: dict[str, Any], etags: list[str]) -> bool:
+def etag_matches_weakly(task: ListedTask, etags: list[str]) -> bool:
     """If-None-Match: tags compare without their ``W/`` prefix."""
     current = task_etag(task)
     return "*" in etags or any(tag.removeprefix("W/") == current for tag in etags)

@@ -98,7 +98,6 @@ def test_a_task_read_by_sql_equals_the_orms_and_is_exactly_what_the_api_document
         assert TaskOut.model_validate(read).model_dump() == read
 
 
-
 def test_each_write_answers_the_task_as_the_get_reads_it_and_as_the_api_documents(user):
     # The writes' answers go to the renderer as they are too (tasks/api.py).
     created = task_create(
