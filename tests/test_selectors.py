@@ -113,6 +113,7 @@ def test_each_write_answers_the_task_as_the_get_reads_it_and_as_the_api_document
     for answer in (created, updated, toggled):
         assert TaskOut.model_validate(answer).model_dump() == answer
 
+
 def test_another_users_task_is_not_found(user, other_task):
     with pytest.raises(Task.DoesNotExist):
         task_get(user_id=user.pk, credential=SIGNATURE_ONLY, task_id=other_task.pk)
