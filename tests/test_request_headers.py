@@ -78,7 +78,11 @@ def test_the_application_reads_the_token_and_the_origin_through_its_own_requests
     }
     setup_testing_defaults(environ)
     answers = []
-    body = b"".join(application(environ, lambda status, headers: answers.append((status, {k.lower(): v for k, v in headers}))))
+
+    def start_response(status, headers):
+        answers.append((status, {name.lower(): value for name, value in headers}))
+
+    body = b"".join(application(environ, start_response))
     [(status, headers)] = answers
 
     assert application.app.request_class is Request
