@@ -66,6 +66,15 @@ def test_every_lookup_and_listing_of_the_headers_answers_as_djangos_do(environ):
     assert lazy == django
 
 
+def test_a_lookup_reads_the_environ_without_building_the_map_of_every_header():
+    headers = LazyHttpHeaders({"HTTP_AUTHORIZATION": "Bearer abc", "HTTP_ACCEPT": "*/*"})
+
+    assert (headers.get("Authorization"), headers["accept"], "Origin" in headers) == ("Bearer abc", "*/*", False)
+    assert "_store" not in vars(headers)
+    assert len(headers) == 2
+    assert "_store" in vars(headers)
+
+
 def test_the_application_reads_the_token_and_the_origin_through_its_own_requests(
     settings, user, auth, task, wsgi_in_test_transaction
 ):
